@@ -1,0 +1,107 @@
+// Lint enforces the layering (docs/architecture.md): src-shared ← src-core ← src-main/src-server,
+// and src-shared ← src-renderer. A wrong-direction import is an error, not a review comment.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const layer = (patterns, message) => ({ group: patterns, message });
+
+const core = ['**/src-core', '**/src-core/**'];
+const main = ['**/src-main', '**/src-main/**'];
+const server = ['**/src-server', '**/src-server/**'];
+const renderer = ['**/src-renderer', '**/src-renderer/**'];
+const test = ['**/test/**'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'native/build/**', 'test/lint-fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[object.name=/^ipc(Main|Renderer)$/]',
+          message: 'Use the typed IPC wrappers (src-main/ipc/typed-ipc.ts, src-main/preload.ts).',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, 'electron', 'react', 'react-dom'].map((name) => ({
+            name,
+            message: 'src-shared is pure TypeScript: no Node, DOM or Electron.',
+          })),
+          patterns: [layer([...core, ...main, ...server, ...renderer], 'src-shared imports nothing above it.')],
+        },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'process', 'Buffer', 'require', '__dirname'],
+    },
+  },
+  {
+    files: ['src-core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'src-core never imports electron: it runs in plain Node.' }],
+          patterns: [layer([...main, ...server, ...renderer], 'src-core imports only src-shared.')],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [layer([...server, ...renderer], 'src-main imports src-core and src-shared only.')] },
+      ],
+    },
+  },
+  {
+    files: ['src-server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The server runs in plain Node.' }],
+          patterns: [layer([...main, ...renderer], 'src-server imports src-core and src-shared only.')],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, 'electron'].map((name) => ({
+            name,
+            message: 'The renderer talks only to the API contract in src-shared.',
+          })),
+          patterns: [layer([...core, ...main, ...server, ...test], 'The renderer imports src-shared only.')],
+        },
+      ],
+    },
+  },
+  {
+    // The two files that are the typed IPC wrappers may touch the raw objects.
+    files: ['src-main/ipc/typed-ipc.ts', 'src-main/preload.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Builds everything `kyso` and the app need: renderer (Vite), Electron main + preload and the
+// CLI (esbuild bundles, CommonJS so the sandboxed preload and native addons load plainly).
+import { build as esbuild } from 'esbuild';
+import { build as vite } from 'vite';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // paths.ts guards import.meta behind a __filename check, so its emptiness in CJS is expected.
+  logOverride: { 'empty-import-meta': 'silent' },
+  // Native addons and Electron stay outside the bundle.
+  external: ['electron', 'pkcs11js', 'graphene-pk11'],
+};
+
+await Promise.all([
+  esbuild({
+    ...common,
+    entryPoints: { main: 'src-main/main.ts' },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.cjs' },
+  }),
+  esbuild({
+    ...common,
+    entryPoints: { preload: 'src-main/preload.ts' },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.cjs' },
+    sourcemap: false,
+  }),
+  esbuild({
+    ...common,
+    entryPoints: { kyso: 'src-core/cli/entry.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.cjs' },
+  }),
+  esbuild({
+    ...common,
+    entryPoints: { 'kyso-server': 'src-server/entry.ts' },
+    outdir: 'dist/server',
+    outExtension: { '.js': '.cjs' },
+  }),
+]);
+await vite({ configFile: 'vite.config.ts', logLevel: 'warn' });
+console.log('build: dist/main, dist/cli, dist/server, dist/renderer');

@@ -1,0 +1,195 @@
+/**
+ * The localhost bridge: serves the renderer and the API contract to a browser on 127.0.0.1.
+ * It is plain Node (no Electron) so `kyso ui`, the tests and the Electron main process share it.
+ *
+ * Threat model: any web page the user visits can send requests to 127.0.0.1, and DNS
+ * rebinding can make them same-origin. So: bind to 127.0.0.1 only; accept only our exact Host;
+ * reject foreign Origins; require a session cookie that is only obtainable by opening the
+ * one-time URL printed at launch; and keep the signing confirmation in our own UI.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import type { KysoApi } from '../../src-shared/api/contract.js';
+import { dispatch } from '../../src-shared/api/invoke.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const MAX_BODY = 1 << 20;
+const SESSION_COOKIE = 'kyso_session';
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.json': 'application/json',
+};
+
+export interface BridgeOptions {
+  api: KysoApi;
+  /** Built renderer folder (dist/renderer). */
+  staticDir: string;
+  port?: number;
+}
+
+export interface Bridge {
+  /** Open this once: it carries the one-time secret and sets the session cookie. */
+  readonly launchUrl: string;
+  readonly origin: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
+  const oneTimeSecret = randomBytes(32).toString('base64url');
+  const sessionToken = randomBytes(32).toString('base64url');
+  let secretUsed = false;
+  const root = await realpath(opts.staticDir);
+  let origin = '';
+  let allowedHosts: string[] = [];
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? '';
+    if (!allowedHosts.includes(host)) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    const reqOrigin = req.headers.origin;
+    if (reqOrigin !== undefined && reqOrigin !== origin)
+      return send(res, 403, 'text/plain; charset=utf-8', 'forbidden');
+    const url = new URL(req.url ?? '/', origin);
+
+    if (url.pathname === '/launch') {
+      const given = url.searchParams.get('s') ?? '';
+      if (secretUsed || !safeEqual(given, oneTimeSecret)) {
+        return send(res, 403, 'text/plain; charset=utf-8', 'this link was already used or is wrong');
+      }
+      secretUsed = true;
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${SESSION_COOKIE}=${sessionToken}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+
+    if (!safeEqual(readCookie(req, SESSION_COOKIE) ?? '', sessionToken)) {
+      return send(res, 403, 'text/plain; charset=utf-8', 'open the link printed by "kyso ui"');
+    }
+
+    if (url.pathname.startsWith('/api/call/')) {
+      if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+        return send(res, 415, 'text/plain; charset=utf-8', 'application/json only');
+      }
+      const body = await readBody(req);
+      if (body === null) return send(res, 413, 'text/plain; charset=utf-8', 'too large');
+      let payload: unknown;
+      try {
+        payload = body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        return send(res, 400, 'text/plain; charset=utf-8', 'bad json');
+      }
+      const result = await dispatch(opts.api, decodeURIComponent(url.pathname.slice('/api/call/'.length)), payload);
+      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(result));
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method');
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = await resolveStatic(root, rel);
+    if (!file) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+    const data = await readFile(file);
+    return send(res, 200, MIME[extname(file)] ?? 'application/octet-stream', data);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('bridge: no address');
+  origin = `http://127.0.0.1:${addr.port}`;
+  allowedHosts = [`127.0.0.1:${addr.port}`, `localhost:${addr.port}`];
+
+  return {
+    launchUrl: `${origin}/launch?s=${oneTimeSecret}`,
+    origin,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_BODY) return null;
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Resolves a request path inside root only; symlinks and `..` cannot escape it. */
+async function resolveStatic(root: string, rel: string): Promise<string | null> {
+  if (rel.includes('\0')) return null;
+  try {
+    const real = await realpath(join(root, rel));
+    return real === root || real.startsWith(root + sep) ? real : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The `kyso` command. Every failure ends as one translated line on stderr and a contract exit
+ * code (exit-codes.ts), never a stack trace.
+ */
+import { COMMANDS, commandHelp, mainHelp } from './help.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { cliLocale } from './locale.js';
+import type { CliContext } from './context.js';
+import { runUi } from './commands/ui.js';
+import { KysoError, toErrorValue } from '../../src-shared/errors.js';
+import { errorText } from '../../src-shared/i18n/translate.js';
+import { VERSION } from '../version.js';
+
+type Runner = (args: string[], ctx: CliContext) => Promise<number>;
+
+const RUNNERS: Partial<Record<string, Runner>> = {
+  ui: runUi,
+};
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      ctx.stdout.write(mainHelp(VERSION));
+      return cmd === undefined ? EXIT.USAGE : EXIT.OK;
+    }
+    if (cmd === '--version' || cmd === '-V') {
+      ctx.stdout.write(`${VERSION}\n`);
+      return EXIT.OK;
+    }
+    const help = COMMANDS[cmd];
+    if (!help) throw new KysoError('USAGE', 'error.unknownCommand', { command: cmd });
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.stdout.write(commandHelp(cmd, help));
+      return EXIT.OK;
+    }
+    const runner = RUNNERS[cmd];
+    if (!runner) throw new KysoError('NOT_IMPLEMENTED', 'error.notImplemented', { feature: `kyso ${cmd}` });
+    return await runner(rest, ctx);
+  } catch (e) {
+    const value = isParseArgsError(e)
+      ? { code: 'USAGE' as const, messageKey: 'error.usage' as const, params: { detail: e.message } }
+      : toErrorValue(e);
+    ctx.stderr.write(`kyso: ${errorText(ctx.locale, value)}\n`);
+    if (value.code === 'INTERNAL' && ctx.env.KYSO_DEBUG === '1' && e instanceof Error) {
+      ctx.stderr.write(`${e.stack ?? e.message}\n`);
+    }
+    return exitCodeFor(value.code);
+  }
+}
+
+function isParseArgsError(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  const code: unknown = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), {
+    locale: cliLocale(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+  process.exitCode = code;
+}

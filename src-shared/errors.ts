@@ -1,0 +1,61 @@
+/**
+ * Errors cross every border (IPC, HTTP bridge, CLI) as plain values, never as thrown class
+ * instances, so the renderer can show them without knowing the engine. A code is stable and
+ * machine-readable; the message key selects the Vietnamese/English text; params fill it.
+ */
+import type { MessageKey } from './i18n/messages.js';
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'INPUT_MALFORMED'
+  | 'INPUT_UNREADABLE'
+  | 'NOT_IMPLEMENTED'
+  | 'TOKEN_UNAVAILABLE'
+  | 'PIN_INCORRECT'
+  | 'PIN_LOCKED'
+  | 'IPC_FORBIDDEN'
+  | 'IPC_INVALID'
+  | 'BRIDGE_FORBIDDEN'
+  | 'INTERNAL';
+
+export interface KysoErrorValue {
+  readonly code: ErrorCode;
+  readonly messageKey: MessageKey;
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+/** Thrown inside one process only; converted to KysoErrorValue at every border. */
+export class KysoError extends Error implements KysoErrorValue {
+  readonly code: ErrorCode;
+  readonly messageKey: MessageKey;
+  readonly params: Readonly<Record<string, string | number>>;
+
+  constructor(code: ErrorCode, messageKey: MessageKey, params: Record<string, string | number> = {}) {
+    // The English key as message keeps stack traces readable; users see the translated text.
+    super(`${code}: ${messageKey}`);
+    this.name = 'KysoError';
+    this.code = code;
+    this.messageKey = messageKey;
+    this.params = params;
+  }
+
+  toValue(): KysoErrorValue {
+    return { code: this.code, messageKey: this.messageKey, params: this.params };
+  }
+}
+
+export function isKysoErrorValue(v: unknown): v is KysoErrorValue {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { code?: unknown }).code === 'string' &&
+    typeof (v as { messageKey?: unknown }).messageKey === 'string'
+  );
+}
+
+/** Anything caught becomes a value; unknown failures never leak their text (it may hold secrets). */
+export function toErrorValue(e: unknown): KysoErrorValue {
+  if (e instanceof KysoError) return e.toValue();
+  if (isKysoErrorValue(e)) return e;
+  return { code: 'INTERNAL', messageKey: 'error.internal' };
+}
