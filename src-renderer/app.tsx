@@ -69,9 +69,9 @@ export function App({ api }: { api: KysoApi }) {
             <dl className="facts" data-testid="app-info">
               <dt>{tr('status.engine')}</dt>
               <dd>{tr('status.ready')}</dd>
-              <dt>{tr('app.version', { version: '' }).trim()}</dt>
+              <dt>{tr('app.versionLabel')}</dt>
               <dd>{info.version}</dd>
-              <dt>Mode</dt>
+              <dt>{tr('app.mode')}</dt>
               <dd>{tr(info.transport === 'electron' ? 'app.mode.electron' : 'app.mode.browser')}</dd>
             </dl>
           )}

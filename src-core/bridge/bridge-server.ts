@@ -104,7 +104,11 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         return send(res, 415, 'text/plain; charset=utf-8', 'application/json only');
       }
       const body = await readBody(req);
-      if (body === null) return send(res, 413, 'text/plain; charset=utf-8', 'too large');
+      if (body === null) {
+        // The rest of the body is unread: the connection cannot be reused.
+        res.shouldKeepAlive = false;
+        return send(res, 413, 'text/plain; charset=utf-8', 'too large');
+      }
       let payload: unknown;
       try {
         payload = body.length ? JSON.parse(body.toString('utf8')) : {};

@@ -83,8 +83,17 @@ test('every permission request is refused', () => {
 test('IPC: every contract channel is registered, sender and frame checked, payload validated', async () => {
   const handlers = new Map<string, (e: IpcInvokeEvent, p: unknown) => Promise<ApiResult<unknown>>>();
   const ipc: IpcMainLike = { handle: (c, l) => void handlers.set(c, l), removeHandler: (c) => void handlers.delete(c) };
-  const unregister = registerIpcHandlers(ipc, createService({ transport: 'electron', locale: 'vi' }), (s) => s.id === 7);
-  assert.deepEqual([...handlers.keys()].sort(), Object.keys(channels).map((c) => ipcChannel(c as keyof typeof channels)).sort());
+  const unregister = registerIpcHandlers(
+    ipc,
+    createService({ transport: 'electron', locale: 'vi' }),
+    (s) => s.id === 7,
+  );
+  assert.deepEqual(
+    [...handlers.keys()].sort(),
+    Object.keys(channels)
+      .map((c) => ipcChannel(c as keyof typeof channels))
+      .sort(),
+  );
   const info = handlers.get('kyso:app.info')!;
 
   const ok = await info({ sender: { id: 7 }, senderFrame: { url: 'app://kyso/index.html' } }, {});

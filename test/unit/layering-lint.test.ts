@@ -13,17 +13,41 @@ async function errorsFor(filePath: string, code: string): Promise<string[]> {
 }
 
 const forbidden: Array<[string, string, RegExp]> = [
-  ['src-renderer/probe.tsx', "import { x } from '../src-core/version';\nexport const y = x;\n", /renderer imports src-shared only/],
+  [
+    'src-renderer/probe.tsx',
+    "import { x } from '../src-core/version';\nexport const y = x;\n",
+    /renderer imports src-shared only/,
+  ],
   ['src-renderer/probe.tsx', "import { readFile } from 'node:fs';\nexport const y = readFile;\n", /API contract/],
   ['src-renderer/probe.tsx', "import { app } from 'electron';\nexport const y = app;\n", /API contract/],
-  ['src-renderer/probe.tsx', "import { x } from '../src-main/app-origin';\nexport const y = x;\n", /renderer imports src-shared only/],
+  [
+    'src-renderer/probe.tsx',
+    "import { x } from '../src-main/app-origin';\nexport const y = x;\n",
+    /renderer imports src-shared only/,
+  ],
   ['src-core/probe.ts', "import { app } from 'electron';\nexport const y = app;\n", /never imports electron/],
-  ['src-core/probe.ts', "import { APP_ORIGIN } from '../src-main/app-origin';\nexport const y = APP_ORIGIN;\n", /src-core imports only src-shared/],
-  ['src-shared/probe.ts', "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n", /pure TypeScript/],
+  [
+    'src-core/probe.ts',
+    "import { APP_ORIGIN } from '../src-main/app-origin';\nexport const y = APP_ORIGIN;\n",
+    /src-core imports only src-shared/,
+  ],
+  [
+    'src-shared/probe.ts',
+    "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n",
+    /pure TypeScript/,
+  ],
   ['src-shared/probe.ts', "import fs from 'fs';\nexport const y = fs;\n", /pure TypeScript/],
-  ['src-shared/probe.ts', "import { VERSION } from '../src-core/version';\nexport const y = VERSION;\n", /imports nothing above/],
+  [
+    'src-shared/probe.ts',
+    "import { VERSION } from '../src-core/version';\nexport const y = VERSION;\n",
+    /imports nothing above/,
+  ],
   ['src-shared/probe.ts', 'export const y = () => window.location.href;\n', /no-restricted-globals/],
-  ['src-server/probe.ts', "import { APP_ORIGIN } from '../src-main/app-origin';\nexport const y = APP_ORIGIN;\n", /src-server imports/],
+  [
+    'src-server/probe.ts',
+    "import { APP_ORIGIN } from '../src-main/app-origin';\nexport const y = APP_ORIGIN;\n",
+    /src-server imports/,
+  ],
   ['src-main/probe.ts', "import { ipcMain } from 'electron';\nipcMain.handle('x', () => 1);\n", /typed IPC wrappers/],
 ];
 

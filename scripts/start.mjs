@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// `npm start`: the desktop app where the Electron binary exists; otherwise the same UI in the
+// browser through `kyso ui` (this is the case on machines where Electron cannot be downloaded).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+
+let electronPath = null;
+try {
+  const p = createRequire(import.meta.url)('electron');
+  if (typeof p === 'string' && existsSync(p)) electronPath = p;
+} catch {
+  electronPath = null;
+}
+const [cmd, args] = electronPath
+  ? [electronPath, ['.']]
+  : [process.execPath, ['bin/kyso', 'ui', ...process.argv.slice(2)]];
+if (!electronPath) console.error('Electron binary not installed: starting browser mode (kyso ui).');
+const child = spawn(cmd, args, { stdio: 'inherit' });
+child.on('exit', (code) => process.exit(code ?? 0));
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
