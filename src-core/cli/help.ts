@@ -11,8 +11,9 @@ export interface CommandHelp {
 export const COMMANDS: Record<string, CommandHelp> = {
   tokens: {
     usage: 'kyso tokens   [--module PATH]... [--json]',
-    summary: 'List PKCS#11 modules found, tokens, certificates and PIN state.',
-    status: 'not-yet',
+    summary:
+      'List PKCS#11 modules found (known driver list, KYSO_PKCS11_MODULE, or --module), tokens, certificates and PIN state. Exit 0 when a token is present, 69 when none is.',
+    status: 'available',
   },
   sign: {
     usage: `kyso sign     IN.pdf -o OUT.pdf [--module PATH] [--token LABEL | --slot N] [--cert ID_HEX]

@@ -7,6 +7,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { cliLocale } from './locale.js';
 import type { CliContext } from './context.js';
 import { runUi } from './commands/ui.js';
+import { runTokens } from './commands/tokens.js';
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { errorText } from '../../src-shared/i18n/translate.js';
 import { VERSION } from '../version.js';
@@ -15,6 +16,7 @@ type Runner = (args: string[], ctx: CliContext) => Promise<number>;
 
 const RUNNERS: Partial<Record<string, Runner>> = {
   ui: runUi,
+  tokens: runTokens,
 };
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
