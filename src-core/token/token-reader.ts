@@ -8,7 +8,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { CertificateSummary, PinState, TokenSummary } from '../../src-shared/api/token-types.js';
 import { decodeCertificate, first, OID, type DecodedCertificate } from '../pki/cert-decode.js';
 import { mapTokenError } from './ckr.js';
-import { pinStateFromFlags } from './pin-state.js';
+import { CKF, pinStateFromFlags } from './pin-state.js';
 import { pkcs11js, type Handle, type LoadedModule, type PKCS11 } from './pkcs11-module.js';
 
 export interface TokenObjects {
@@ -258,6 +258,20 @@ export function readToken(mod: LoadedModule, slot: Handle): TokenSummary {
   const c = pkcs11js();
   let certificates: CertificateSummary[] = [];
   let session: Handle | null = null;
+  // An uninitialised token (a blank card, SoftHSM's spare slot) has no objects to read.
+  if ((id.flags & CKF.TOKEN_INITIALIZED) === 0) {
+    return {
+      modulePath: mod.path,
+      slotId: slot.toString('hex'),
+      slotDescription: id.slotDescription,
+      label: id.label,
+      manufacturer: id.manufacturer,
+      model: id.model,
+      serialNumber: id.serialNumber,
+      pin: id.pin,
+      certificates,
+    };
+  }
   try {
     session = mod.p11.C_OpenSession(slot, c.CKF_SERIAL_SESSION);
     const objs = readObjects(mod, session);

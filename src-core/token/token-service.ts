@@ -6,7 +6,8 @@ import type { ModuleSummary, TokenSummary } from '../../src-shared/api/token-typ
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { discoverModules, type DiscoveryOptions } from './module-discovery.js';
 import { loadModule, type Handle, type LoadedModule } from './pkcs11-module.js';
-import { readToken, slotsWithToken } from './token-reader.js';
+import { readToken, readTokenIdentity, slotsWithToken } from './token-reader.js';
+import { CKF } from './pin-state.js';
 
 export function listModules(opts: DiscoveryOptions = {}): ModuleSummary[] {
   return discoverModules(opts).map((cand) => {
@@ -54,10 +55,11 @@ export function chooseToken(opts: DiscoveryOptions & { label?: string; slotIndex
       continue;
     }
     slotsWithToken(mod).forEach((slot, index) => {
-      const token = readToken(mod, slot);
-      if (opts.label !== undefined && token.label !== opts.label) return;
       if (opts.slotIndex !== undefined && index !== opts.slotIndex) return;
-      found.push({ module: mod, slot, token });
+      const identity = readTokenIdentity(mod, slot);
+      if ((identity.flags & CKF.TOKEN_INITIALIZED) === 0) return;
+      if (opts.label !== undefined && identity.label !== opts.label) return;
+      found.push({ module: mod, slot, token: readToken(mod, slot) });
     });
   }
   if (found.length === 0) {

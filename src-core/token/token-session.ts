@@ -25,6 +25,11 @@ const CKU_CONTEXT_SPECIFIC = 2;
 
 export interface SessionOptions {
   idleLogoutMs?: number;
+  /**
+   * Restricts the mechanisms we may use (e.g. an IT preset for a token whose combined
+   * hash-and-sign mechanism is buggy). Default: whatever the token lists.
+   */
+  allowMechanisms?: readonly number[];
 }
 
 export interface SignOptions {
@@ -50,6 +55,7 @@ export class TokenSession extends EventEmitter {
   private mechanisms: number[] | null = null;
   private objects: TokenObjects | null = null;
   private readonly idleLogoutMs: number;
+  private readonly allowMechanisms: readonly number[] | undefined;
 
   constructor(
     readonly mod: LoadedModule,
@@ -58,6 +64,7 @@ export class TokenSession extends EventEmitter {
   ) {
     super();
     this.idleLogoutMs = opts.idleLogoutMs ?? DEFAULT_IDLE_LOGOUT_MS;
+    this.allowMechanisms = opts.allowMechanisms;
   }
 
   get isLoggedIn(): boolean {
@@ -149,7 +156,11 @@ export class TokenSession extends EventEmitter {
   }
 
   private supported(): number[] {
-    this.mechanisms ??= this.mod.p11.C_GetMechanismList(this.slot);
+    if (this.mechanisms === null) {
+      const listed = this.mod.p11.C_GetMechanismList(this.slot);
+      const allow = this.allowMechanisms;
+      this.mechanisms = allow ? listed.filter((m) => allow.includes(m)) : listed;
+    }
     return this.mechanisms;
   }
 
