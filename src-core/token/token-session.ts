@@ -48,6 +48,14 @@ export interface SignResult {
   keyKind: KeyKind;
 }
 
+/**
+ * pkcs11js only passes PINs as strings and cannot pass NULL_PTR; for a PIN pad we pass an empty
+ * PIN (length 0), which the drivers we know treat as "use the pad". See docs/token-layer.md.
+ */
+function pinArg(pin: Buffer | null): string {
+  return pin === null ? '' : pin.toString('utf8');
+}
+
 export class TokenSession extends EventEmitter {
   private session: Handle | null = null;
   private loggedIn = false;
@@ -102,7 +110,7 @@ export class TokenSession extends EventEmitter {
       if (pin === null && !before.pinPad) throw new KysoError('USAGE', 'error.pinMissing');
       const session = this.open();
       try {
-        this.mod.p11.C_Login(session, CKU_USER, pin === null ? undefined : pin.toString('utf8'));
+        this.mod.p11.C_Login(session, CKU_USER, pinArg(pin));
       } catch (e) {
         const code = ckrOf(e);
         if (code === CKR.USER_ALREADY_LOGGED_IN) {
@@ -203,8 +211,16 @@ export class TokenSession extends EventEmitter {
         ? { mechanism: plan.mechanism, parameter: { type: c.CK_PARAMS_RSA_PSS, ...plan.pss } }
         : { mechanism: plan.mechanism };
 
+      if (always && !opts.contextPin) throw new KysoError('NOT_LOGGED_IN', 'error.notLoggedIn');
       p11.C_SignInit(session, mechanism, key);
-      if (always) await this.contextLogin(session, opts.contextPin);
+      if (always) {
+        try {
+          await this.contextLogin(session, opts.contextPin);
+        } catch (e) {
+          this.abortSign(session);
+          throw e;
+        }
+      }
       const raw = await p11.C_SignAsync(session, plan.prepare(tbs), Buffer.alloc(1024));
       this.touch();
       return { signature: plan.finish(Buffer.from(raw)), plan: { scheme, hash, mechanism: plan.mechanism }, keyKind };
@@ -224,11 +240,24 @@ export class TokenSession extends EventEmitter {
     }
   }
 
+  /**
+   * Ends a signing operation we will not complete. PKCS#11 2.40 has no cancel call, but any
+   * C_Sign that fails (other than a length query) terminates the operation; without this the
+   * next C_SignInit on the session gets CKR_OPERATION_ACTIVE.
+   */
+  private abortSign(session: Handle): void {
+    try {
+      this.mod.p11.C_Sign(session, Buffer.alloc(0), Buffer.alloc(1024));
+    } catch {
+      // Expected: the token refuses, which is what ends the operation.
+    }
+  }
+
   private async contextLogin(session: Handle, provider: SignOptions['contextPin']): Promise<void> {
     if (!provider) throw new KysoError('NOT_LOGGED_IN', 'error.notLoggedIn');
     const pin = await provider();
     try {
-      this.mod.p11.C_Login(session, CKU_CONTEXT_SPECIFIC, pin === null ? undefined : pin.toString('utf8'));
+      this.mod.p11.C_Login(session, CKU_CONTEXT_SPECIFIC, pinArg(pin));
     } catch (e) {
       if (ckrOf(e) === CKR.PIN_INCORRECT) throw pinIncorrectError(this.pinState());
       throw mapTokenError(e);
