@@ -11,6 +11,7 @@ import type { PdfDict } from './objects.js';
 import { PdfRef, PdfStream, PdfString, isArray, isDict, isName, isNumber, isRef, type PdfObject } from './objects.js';
 import { Lexer, PdfSyntaxError, expectInt, expectKeyword, isWhite, parseObject } from './parser.js';
 import type { SecurityHandler } from './security-handler.js';
+import { StandardSecurityHandler } from './standard-security.js';
 
 export type XrefEntry =
   { type: 0; gen: number } | { type: 1; offset: number; gen: number } | { type: 2; stream: number; index: number };
@@ -68,6 +69,13 @@ export class PdfReader {
     this.version = /^%PDF-(\d\.\d)/.exec(head.slice(h))?.[1] ?? '1.4';
     this.startxref = this.findStartxref();
     this.readXrefChain(this.startxref);
+    const enc = this.trailer.get('Encrypt');
+    if (enc !== undefined) {
+      const dict = this.dictOf(enc);
+      if (!dict) throw new PdfReadError('syntax', 'bad /Encrypt entry');
+      const id = this.fileId();
+      this.security = StandardSecurityHandler.open(dict, id ? id[0] : Buffer.alloc(0), isRef(enc) ? enc : null);
+    }
   }
 
   static open(path: string): PdfReader {
