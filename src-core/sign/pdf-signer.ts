@@ -143,6 +143,54 @@ export async function appendSignedRevision(
   }
 }
 
+/**
+ * Appends an update that carries no signature (the DSS of B-LT): same copy-then-append, fsync,
+ * re-open and rename discipline as a signed revision.
+ */
+export async function appendPlainRevision(
+  input: string,
+  output: string,
+  prepare: (reader: PdfReader, update: IncrementalUpdate) => void,
+): Promise<{ length: number }> {
+  const reader = openForSigning(input);
+  const tmp = join(dirname(output), `.${basename(output)}.kyso-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let fh: FileHandle | null = null;
+  try {
+    const update = new IncrementalUpdate(reader);
+    prepare(reader, update);
+    const rev = update.build().bytes;
+    const base = reader.length;
+    fh = await open(tmp, 'wx', 0o600);
+    const src = await open(input, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(COPY_CHUNK);
+      let pos = 0;
+      while (pos < base) {
+        const { bytesRead } = await src.read(buf, 0, Math.min(COPY_CHUNK, base - pos), pos);
+        if (bytesRead === 0) throw new Error('input shrank while writing');
+        await fh.write(buf, 0, bytesRead, pos);
+        pos += bytesRead;
+      }
+    } finally {
+      await src.close();
+    }
+    await fh.write(rev, 0, rev.length, base);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    openForSigning(tmp).close();
+    await rename(tmp, output);
+    await syncDir(dirname(output));
+    return { length: base + rev.length };
+  } catch (e) {
+    if (fh) await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  } finally {
+    reader.close();
+  }
+}
+
 async function verifyWritten(
   path: string,
   fieldName: string,
