@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncrementalUpdate } from '../pdf/incremental-writer.js';
-import { PdfDict, PdfName, PdfRef, PdfStream, isArray, isDict, isRef, type PdfObject } from '../pdf/objects.js';
+import type { PdfRef } from '../pdf/objects.js';
+import { PdfDict, PdfName, PdfStream, isArray, isDict, isRef, type PdfObject } from '../pdf/objects.js';
 import type { PdfReader } from '../pdf/reader.js';
 
 export interface ValidationData {
