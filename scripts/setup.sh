@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(softhsm2 opensc poppler-utils qpdf chromium ghostscript mupdf-tools openssl
-  build-essential python3 fonts-liberation fonts-dejavu-core xvfb ca-certificates libnss3-tools)
+  build-essential python3 fonts-liberation fonts-dejavu-core xvfb ca-certificates libnss3-tools postgresql)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
