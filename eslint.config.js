@@ -13,6 +13,7 @@ const main = ['**/src-main', '**/src-main/**'];
 const server = ['**/src-server', '**/src-server/**'];
 const renderer = ['**/src-renderer', '**/src-renderer/**'];
 const test = ['**/test/**'];
+const cli = ['**/src-cli', '**/src-cli/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'native/build/**', 'test/lint-fixtures/**'] },
@@ -44,7 +45,7 @@ export default tseslint.config(
             name,
             message: 'src-shared is pure TypeScript: no Node, DOM or Electron.',
           })),
-          patterns: [layer([...core, ...main, ...server, ...renderer], 'src-shared imports nothing above it.')],
+          patterns: [layer([...core, ...main, ...server, ...renderer, ...cli], 'src-shared imports nothing above it.')],
         },
       ],
       'no-restricted-globals': ['error', 'window', 'document', 'process', 'Buffer', 'require', '__dirname'],
@@ -57,7 +58,7 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'src-core never imports electron: it runs in plain Node.' }],
-          patterns: [layer([...main, ...server, ...renderer], 'src-core imports only src-shared.')],
+          patterns: [layer([...main, ...server, ...renderer, ...cli], 'src-core imports only src-shared.')],
         },
       ],
     },
@@ -67,7 +68,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [layer([...server, ...renderer], 'src-main imports src-core and src-shared only.')] },
+        { patterns: [layer([...server, ...renderer, ...cli], 'src-main imports src-core and src-shared only.')] },
       ],
     },
   },
@@ -78,7 +79,19 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The server runs in plain Node.' }],
-          patterns: [layer([...main, ...renderer], 'src-server imports src-core and src-shared only.')],
+          patterns: [layer([...main, ...renderer, ...cli], 'src-server imports src-core and src-shared only.')],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The CLI runs in plain Node.' }],
+          patterns: [layer([...main, ...renderer], 'src-cli assembles src-core and src-server only.')],
         },
       ],
     },
@@ -94,7 +107,7 @@ export default tseslint.config(
             name,
             message: 'The renderer talks only to the API contract in src-shared.',
           })),
-          patterns: [layer([...core, ...main, ...server, ...test], 'The renderer imports src-shared only.')],
+          patterns: [layer([...core, ...main, ...server, ...test, ...cli], 'The renderer imports src-shared only.')],
         },
       ],
     },

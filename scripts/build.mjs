@@ -33,7 +33,7 @@ await Promise.all([
   }),
   esbuild({
     ...common,
-    entryPoints: { kyso: 'src-core/cli/entry.ts' },
+    entryPoints: { kyso: 'src-cli/entry.ts' },
     outdir: 'dist/cli',
     outExtension: { '.js': '.cjs' },
   }),

@@ -24,13 +24,15 @@ export const COMMANDS: Record<string, CommandHelp> = {
               [--signature-image PNG] [--seal-image PNG] [--doc-number TEXT] [--doc-date YYYY-MM-DD]
               [--copy-type "SAO Y"|"SAO LỤC"|"TRÍCH SAO"] [--reason TEXT] [--location TEXT] [--comment TEXT]
               [--trust PEM]... [--json]`,
-    summary: 'Sign a PDF with the token (PAdES, appended incrementally). A PIN is never accepted as an argument.',
-    status: 'not-yet',
+    summary:
+      'Sign a PDF with the token (PAdES B-B to B-LTA, appended incrementally: earlier signatures stay valid). A PIN is never accepted as an argument. Not yet: --profile other than approval, --anchor, images, --doc-number/--doc-date, --copy-type, --comment (Decree 30 appearances).',
+    status: 'available',
   },
   batch: {
     usage: 'kyso batch    IN_DIR -o OUT_DIR  (options as sign)',
-    summary: 'Sign every PDF in a folder with one login; progress on stderr; a per-file summary at the end.',
-    status: 'not-yet',
+    summary:
+      'Sign every PDF in a folder with one login; progress on stderr; a bad file is skipped, a token failure stops the batch; per-file summary (--json) at the end. Exit 0 all signed, 65 some file failed, 69/77 token or PIN.',
+    status: 'available',
   },
   verify: {
     usage: 'kyso verify   FILE.pdf [--trust PEM]... [--offline] [--json]',
@@ -39,8 +41,9 @@ export const COMMANDS: Record<string, CommandHelp> = {
   },
   server: {
     usage: 'kyso server   [--port N] [--db PATH | --db postgres://...] [--seed-demo]',
-    summary: 'Run the reference document workflow server.',
-    status: 'not-yet',
+    summary:
+      'Run the reference document workflow server (SQLite by default, PostgreSQL with --db postgres://…). See docs/server.md.',
+    status: 'available',
   },
   sync: {
     usage: 'kyso sync     [--server URL]',

@@ -8,18 +8,30 @@ import { cliLocale } from './locale.js';
 import type { CliContext } from './context.js';
 import { runUi } from './commands/ui.js';
 import { runTokens } from './commands/tokens.js';
+import { runSign } from './commands/sign.js';
+import { runBatch } from './commands/batch.js';
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { errorText } from '../../src-shared/i18n/translate.js';
 import { VERSION } from '../version.js';
 
-type Runner = (args: string[], ctx: CliContext) => Promise<number>;
+export type Runner = (args: string[], ctx: CliContext) => Promise<number>;
 
 const RUNNERS: Partial<Record<string, Runner>> = {
   ui: runUi,
   tokens: runTokens,
+  sign: runSign,
+  batch: runBatch,
 };
 
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+/**
+ * Runs one `kyso` command. `extra` adds runners from layers above src-core (the server), which
+ * src-core may not import; src-cli/entry.ts passes them.
+ */
+export async function runCli(
+  argv: string[],
+  ctx: CliContext,
+  extra: Partial<Record<string, Runner>> = {},
+): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -36,7 +48,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       ctx.stdout.write(commandHelp(cmd, help));
       return EXIT.OK;
     }
-    const runner = RUNNERS[cmd];
+    const runner = extra[cmd] ?? RUNNERS[cmd];
     if (!runner) throw new KysoError('NOT_IMPLEMENTED', 'error.notImplemented', { feature: `kyso ${cmd}` });
     return await runner(rest, ctx);
   } catch (e) {
@@ -57,12 +69,11 @@ function isParseArgsError(e: unknown): e is Error {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-export async function main(): Promise<void> {
-  const code = await runCli(process.argv.slice(2), {
-    locale: cliLocale(),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-  });
+export async function main(extra: Partial<Record<string, Runner>> = {}): Promise<void> {
+  const code = await runCli(
+    process.argv.slice(2),
+    { locale: cliLocale(), stdout: process.stdout, stderr: process.stderr, env: process.env },
+    extra,
+  );
   process.exitCode = code;
 }

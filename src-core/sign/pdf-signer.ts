@@ -16,6 +16,8 @@ import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../../src-shared/errors.js';
 import { IncrementalUpdate } from '../pdf/incremental-writer.js';
 import { PdfReader, PdfReadError } from '../pdf/reader.js';
+import { PdfSyntaxError } from '../pdf/parser.js';
+import { PdfFilterError } from '../pdf/filters.js';
 import { addSignatureField, BYTE_RANGE_PLACEHOLDER, docMdpLevel, type FieldOptions } from './signature-field.js';
 import { findSignatureByField } from './signature-lookup.js';
 import type { HashAlg } from '../token/mechanisms.js';
@@ -41,18 +43,26 @@ export interface RevisionResult {
 
 export type FieldPlacement = Omit<FieldOptions, 'contentsHexLength'>;
 
-/** Maps reader failures to the user-facing errors of the `kyso` contract. */
+/**
+ * Maps a parsing failure (at open or later, when objects are read lazily) to the user-facing
+ * error of the `kyso` contract; anything else passes through.
+ */
+export function asInputError(e: unknown, path: string): unknown {
+  if (e instanceof PdfReadError || e instanceof PdfSyntaxError || e instanceof PdfFilterError) {
+    return new KysoError('INPUT_MALFORMED', 'error.inputMalformed', { detail: `${basename(path)}: ${e.message}` });
+  }
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+    return new KysoError('INPUT_UNREADABLE', 'error.inputUnreadable', { path });
+  }
+  return e;
+}
+
 export function openForSigning(path: string): PdfReader {
   try {
     return PdfReader.open(path);
   } catch (e) {
-    if (e instanceof PdfReadError) {
-      throw new KysoError('INPUT_MALFORMED', 'error.inputMalformed', { detail: `${basename(path)}: ${e.message}` });
-    }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EACCES') {
-      throw new KysoError('INPUT_UNREADABLE', 'error.inputUnreadable', { path });
-    }
-    throw e;
+    throw asInputError(e, path);
   }
 }
 
@@ -137,7 +147,7 @@ export async function appendSignedRevision(
   } catch (e) {
     if (fh) await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw asInputError(e, input);
   } finally {
     reader.close();
   }
@@ -185,7 +195,7 @@ export async function appendPlainRevision(
   } catch (e) {
     if (fh) await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw asInputError(e, input);
   } finally {
     reader.close();
   }

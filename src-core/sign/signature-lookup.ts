@@ -3,13 +3,15 @@
  * their /ByteRange and /Contents. Used to check our own output and by the validator.
  */
 import type { PdfDict } from '../pdf/objects.js';
-import { PdfString, isArray, isNumber, type PdfObject } from '../pdf/objects.js';
+import { PdfString, isArray, isNumber, isRef, type PdfObject, type PdfRef } from '../pdf/objects.js';
 import type { PdfReader } from '../pdf/reader.js';
 
 export interface FoundSignature {
   fieldName: string;
   field: PdfDict;
   sig: PdfDict;
+  /** The signature dictionary's reference; null when it is (illegally) a direct object. */
+  sigRef: PdfRef | null;
   byteRange: number[];
   contents: Buffer | null;
   kind: 'sig' | 'doc-timestamp';
@@ -38,6 +40,7 @@ export function listSignatures(reader: PdfReader): FoundSignature[] {
           fieldName: name,
           field: d,
           sig: v,
+          sigRef: isRef(d.get('V')) ? (d.get('V') as PdfRef) : null,
           byteRange: isArray(br) && br.every(isNumber) ? (br as number[]) : [],
           contents: c instanceof PdfString ? c.bytes : null,
           kind: v.type === 'DocTimeStamp' ? 'doc-timestamp' : 'sig',

@@ -7,6 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { CertificateSummary, PinState, TokenSummary } from '../../src-shared/api/token-types.js';
 import { decodeCertificate, first, OID, type DecodedCertificate } from '../pki/cert-decode.js';
+import { certificateKind } from '../pki/cert-kind.js';
 import { mapTokenError } from './ckr.js';
 import { CKF, pinStateFromFlags } from './pin-state.js';
 import { pkcs11js, type Handle, type LoadedModule, type PKCS11 } from './pkcs11-module.js';
@@ -214,13 +215,7 @@ export function summarizeCertificate(
   const ids = d.ids;
   const cn = first(d.subject, OID.commonName) ?? '';
   const org = first(d.subject, OID.organization);
-  // An organisation certificate names the organisation as its holder: a tax id (MST) and no
-  // personal id, or a CN equal to O. VGCA issues both kinds from the same CA.
-  const personal = ids.some((i) => ['CMND', 'CCCD', 'HC', 'CMT'].includes(i.kind));
-  const kind: CertificateSummary['kind'] =
-    !personal && (ids.some((i) => i.kind === 'MST' || i.kind === 'MNS') || (org !== undefined && cn === org))
-      ? 'organisation'
-      : 'personal';
+  const kind = certificateKind(d);
   return {
     id: cert.id.toString('hex'),
     label: cert.label,

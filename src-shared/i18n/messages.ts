@@ -34,6 +34,17 @@ export const vi = {
   'tokens.cert.usable': 'dùng được để ký',
   'tokens.cert.notUsable': 'không dùng để ký',
   'tokens.none': 'Không tìm thấy thiết bị ký số nào.',
+  'sign.pinPrompt': 'Nhập mã PIN của thiết bị ký số: ',
+  'sign.done': 'Đã ký: {{output}} ({{level}}, trường {{field}})',
+  'sign.certAmbiguous': 'Thiết bị có nhiều chứng thư số dùng để ký; chọn một bằng --cert: {{ids}}',
+  'sign.certUnusable': 'Chứng thư số {{id}} không dùng để ký được: {{reasons}}',
+  'sign.noUsableCert': 'Thiết bị không có chứng thư số nào dùng để ký được.',
+  'sign.optionNotYet': 'Tùy chọn {{option}} chưa có trong phiên bản này.',
+  'batch.progress': '[{{n}}/{{total}}] {{file}}: {{status}}',
+  'batch.ok': 'đã ký',
+  'batch.failed': 'lỗi — {{reason}}',
+  'batch.summary': 'Đã ký {{ok}}/{{total}} tệp; lỗi {{failed}}; bỏ qua {{skipped}}.',
+  'batch.stopped': 'Dừng lô ký: {{reason}}',
   'queue.empty': 'Không có văn bản nào chờ xử lý.',
   'queue.notConfigured': 'Chưa cấu hình máy chủ quản lý văn bản.',
   'status.engine': 'Bộ máy ký',
@@ -142,6 +153,24 @@ export const vi = {
   'cms.revocation.badSignature': 'Chữ ký trên dữ liệu thu hồi không hợp lệ: {{detail}}',
   'cms.revocation.mismatch': 'Dữ liệu thu hồi không nói về chứng thư số cần kiểm tra: {{detail}}',
   'cms.revocation.stale': 'Dữ liệu thu hồi đã quá hạn hoặc chưa có hiệu lực: {{detail}}',
+  // appearance
+  'appearance.font.unreadable': 'Không đọc được phông chữ {{path}}: {{detail}}',
+  'appearance.font.notEmbeddable': 'Giấy phép của phông chữ {{font}} không cho phép nhúng tập con vào tệp PDF.',
+  'appearance.font.missingGlyph':
+    'Phông chữ {{font}} không có ký tự {{chars}} cần cho nội dung "{{text}}". Hãy sửa lại nội dung hoặc dùng phông chữ khác.',
+  'appearance.image.notPng': 'Tệp ảnh không phải định dạng PNG.',
+  'appearance.image.corrupt': 'Tệp ảnh PNG bị hỏng hoặc không đầy đủ: {{detail}}',
+  'appearance.image.interlaced':
+    'Ảnh PNG dạng xen kẽ (interlaced) chưa được hỗ trợ. Hãy lưu lại ảnh với tùy chọn không xen kẽ.',
+  'appearance.image.unsupported': 'Kiểu ảnh PNG này chưa được hỗ trợ: {{detail}}',
+  'appearance.image.fileTooLarge': 'Tệp ảnh quá lớn ({{bytes}} byte); tối đa {{maxBytes}} byte.',
+  'appearance.image.tooManyPixels':
+    'Ảnh quá lớn ({{width}}×{{height}} điểm ảnh); tối đa {{maxWidth}}×{{maxHeight}} điểm ảnh.',
+  'appearance.image.noAlpha':
+    'Ảnh chữ ký hoặc con dấu phải là PNG có nền trong suốt (kênh alpha); ảnh này không có nền trong suốt.',
+  'appearance.image.noTransparency':
+    'Ảnh chữ ký hoặc con dấu có kênh alpha nhưng chỉ {{percent}}% diện tích trong suốt. Hãy xóa nền trước khi dùng.',
+  'appearance.anchor.unreadable': 'Không đọc được phần chữ của tệp PDF để tìm vị trí đặt chữ ký: {{detail}}',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -177,6 +206,17 @@ export const en: Record<MessageKey, string> = {
   'tokens.cert.usable': 'usable for signing',
   'tokens.cert.notUsable': 'not for signing',
   'tokens.none': 'No signing token found.',
+  'sign.pinPrompt': 'Token PIN: ',
+  'sign.done': 'Signed: {{output}} ({{level}}, field {{field}})',
+  'sign.certAmbiguous': 'The token has several signing certificates; choose one with --cert: {{ids}}',
+  'sign.certUnusable': 'Certificate {{id}} cannot be used for signing: {{reasons}}',
+  'sign.noUsableCert': 'The token has no certificate usable for signing.',
+  'sign.optionNotYet': 'Option {{option}} is not available in this version yet.',
+  'batch.progress': '[{{n}}/{{total}}] {{file}}: {{status}}',
+  'batch.ok': 'signed',
+  'batch.failed': 'failed — {{reason}}',
+  'batch.summary': 'Signed {{ok}}/{{total}} files; {{failed}} failed; {{skipped}} skipped.',
+  'batch.stopped': 'Batch stopped: {{reason}}',
   'queue.empty': 'No documents waiting.',
   'queue.notConfigured': 'No document workflow server configured.',
   'status.engine': 'Signing engine',
@@ -284,6 +324,23 @@ export const en: Record<MessageKey, string> = {
   'cms.revocation.badSignature': 'The signature on the revocation data is not valid: {{detail}}',
   'cms.revocation.mismatch': 'The revocation data is not about the certificate being checked: {{detail}}',
   'cms.revocation.stale': 'The revocation data is out of date or not yet valid: {{detail}}',
+  // appearance
+  'appearance.font.unreadable': 'Cannot read the font {{path}}: {{detail}}',
+  'appearance.font.notEmbeddable': 'The licence of the font {{font}} does not allow embedding a subset in a PDF.',
+  'appearance.font.missingGlyph':
+    'The font {{font}} has no glyph for {{chars}}, needed for "{{text}}". Change the text or use another font.',
+  'appearance.image.notPng': 'The image file is not a PNG.',
+  'appearance.image.corrupt': 'The PNG image is damaged or incomplete: {{detail}}',
+  'appearance.image.interlaced': 'Interlaced PNG images are not supported. Save the image again without interlacing.',
+  'appearance.image.unsupported': 'This kind of PNG image is not supported: {{detail}}',
+  'appearance.image.fileTooLarge': 'The image file is too large ({{bytes}} bytes); the limit is {{maxBytes}} bytes.',
+  'appearance.image.tooManyPixels':
+    'The image is too large ({{width}}×{{height}} pixels); the limit is {{maxWidth}}×{{maxHeight}} pixels.',
+  'appearance.image.noAlpha':
+    'A signature or seal image must be a PNG with a transparent background (alpha channel); this one has none.',
+  'appearance.image.noTransparency':
+    'The signature or seal image has an alpha channel but only {{percent}}% of it is transparent. Remove the background first.',
+  'appearance.anchor.unreadable': 'Cannot read the text of the PDF to find where to place the signature: {{detail}}',
 };
 
 export const locales = ['vi', 'en'] as const;
