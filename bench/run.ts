@@ -22,6 +22,13 @@ const BENCHES: Bench[] = [
     notes:
       'RSA-2048, CKM_SHA256_RSA_PKCS over a 100-byte to-be-signed block. "300 ms/signature" injects a real token\'s pace in the fault module (native/pkcs11-fault). The peer spawns pkcs11-tool per signature (capped at 20). The floor signs in software with node:crypto.',
   },
+  {
+    name: 'pdf',
+    title: 'PDF signing vs the I/O floor and @signpdf',
+    runs: [{ args: ['bench/pdf-bench.ts'] }],
+    notes:
+      'Each mode runs in a fresh Node process (bundled with esbuild, same baseline). "I/O floor" reads, hashes (SHA-256) and writes the same bytes in 1 MiB chunks with fsync. kyso = incremental B-B signature, invisible field, software RSA-2048 key (token time excluded), including the re-open and re-hash check of the output. The peer loads the whole file with pdf-lib, adds its placeholder, saves (rewriting the file, which breaks earlier signatures) and signs with a P12. Aims from the issue: ≤ 1.5× floor on big files, < 50 ms fixed cost on 1 page, ≤ 150 MB peak for `kyso sign` on ≥ 100 MB, batch ≤ 1.1 × 100 × 300 ms.',
+  },
 ];
 
 function fmt(v: string | number): string {

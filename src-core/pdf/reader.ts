@@ -88,6 +88,39 @@ export class PdfReader {
     }
   }
 
+  /**
+   * The document as it was at an earlier revision: the same bytes, but only the xref sections
+   * from `sectionIndex` (0 = newest) back to the first. Used to compare revisions.
+   */
+  atSection(sectionIndex: number): PdfReader {
+    const view = Object.create(PdfReader.prototype) as PdfReader;
+    const mutable = view as unknown as {
+      src: ByteSource;
+      sections: XrefSection[];
+      xref: Map<number, XrefEntry>;
+      startxref: number;
+      headerOffset: number;
+      version: string;
+      security: SecurityHandler | null;
+      cache: Map<string, PdfObject>;
+      objStreams: Map<number, { objects: Map<number, PdfObject> }>;
+      resolving: number;
+    };
+    mutable.src = this.src;
+    mutable.sections = this.sections.slice(sectionIndex);
+    mutable.xref = new Map();
+    for (const sec of mutable.sections)
+      for (const [n, e] of sec.entries) if (!mutable.xref.has(n)) mutable.xref.set(n, e);
+    mutable.startxref = this.sections[sectionIndex]!.offset;
+    mutable.headerOffset = this.headerOffset;
+    mutable.version = this.version;
+    mutable.security = this.security;
+    mutable.cache = new Map();
+    mutable.objStreams = new Map();
+    mutable.resolving = 0;
+    return view;
+  }
+
   static fromSource(src: ByteSource): PdfReader {
     try {
       return new PdfReader(src);
@@ -438,6 +471,61 @@ export class PdfReader {
     };
     walk(pagesRef, new Map(), 0);
     return out;
+  }
+
+  /** Number of pages from the root /Count (cheap), or by walking when /Count is missing. */
+  pageCount(): number {
+    const root = this.dictOf(this.catalog().get('Pages'));
+    const c = root ? this.resolveValue(root.get('Count')) : undefined;
+    return isNumber(c) && c >= 0 ? c : this.pages().length;
+  }
+
+  /**
+   * One page by index, descending the tree by /Count (O(depth), not O(pages)): signing the last
+   * page of a 600-page report must not read 600 page objects. Falls back to a full walk when a
+   * node's /Count disagrees with its kids.
+   */
+  pageAt(index: number): PageInfo | null {
+    const pagesRef = this.catalog().get('Pages');
+    if (!isRef(pagesRef)) throw new PdfReadError('syntax', 'catalog /Pages is not a reference');
+    const inherited = new Map<string, PdfObject>();
+    let node: PdfRef = pagesRef;
+    let remaining = index;
+    for (let depth = 0; depth <= LIMITS.maxPageTreeDepth; depth++) {
+      const d = this.dictOf(node);
+      if (!d) return null;
+      for (const k of ['MediaBox', 'CropBox', 'Rotate', 'Resources']) {
+        const v = d.get(k);
+        if (v !== undefined) inherited.set(k, v);
+      }
+      if (!(d.type === 'Pages' || (d.type === undefined && d.has('Kids')))) {
+        if (remaining !== 0) return null;
+        const mediaBox = this.rect(inherited.get('MediaBox')) ?? [0, 0, 595.28, 841.89];
+        const cropBox = intersect(this.rect(inherited.get('CropBox')) ?? mediaBox, mediaBox);
+        const rot = this.resolveValue(inherited.get('Rotate'));
+        const rotate = isNumber(rot) ? (((Math.round(rot / 90) * 90) % 360) + 360) % 360 : 0;
+        return { index, ref: node, dict: d, mediaBox, cropBox, rotate };
+      }
+      const kids = this.resolveValue(d.get('Kids'));
+      if (!isArray(kids)) return null;
+      let next: PdfRef | null = null;
+      for (const k of kids) {
+        if (!isRef(k)) return null;
+        const kd = this.dictOf(k);
+        if (!kd) return null;
+        const isNode = kd.type === 'Pages' || (kd.type === undefined && kd.has('Kids'));
+        const cnt = isNode ? this.resolveValue(kd.get('Count')) : 1;
+        if (!isNumber(cnt) || cnt < 0) return this.pages()[index] ?? null;
+        if (remaining < cnt) {
+          next = k;
+          break;
+        }
+        remaining -= cnt;
+      }
+      if (!next) return null;
+      node = next;
+    }
+    return null;
   }
 
   rect(o: PdfObject | undefined): [number, number, number, number] | null {

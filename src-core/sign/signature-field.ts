@@ -48,6 +48,11 @@ export interface FieldOptions {
   signingTime?: Date;
   /** Hex digits reserved for /Contents (2 per byte of CMS). */
   contentsHexLength: number;
+  /**
+   * Makes this a certification signature with DocMDP permission P (1: no changes, 2: form
+   * filling and signing, 3: also annotations). Only the first signature may certify.
+   */
+  certify?: 1 | 2 | 3;
 }
 
 export interface FieldRefs {
@@ -91,6 +96,15 @@ export function existingFieldNames(reader: PdfReader, fields: PdfObject | undefi
   };
   walk(fields, '', 0);
   return names;
+}
+
+function hasSignatures(reader: PdfReader, fields: PdfObject | undefined): boolean {
+  const arr = reader.resolveValue(fields);
+  if (!isArray(arr)) return false;
+  return arr.some((f) => {
+    const d = reader.dictOf(f);
+    return d !== null && isName(reader.resolveValue(d.get('FT')), 'Sig') && d.has('V');
+  });
 }
 
 /** DocMDP P=1 (no changes allowed) found in the catalog's /Perms. */
@@ -171,6 +185,20 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
     if (opts.location) sig.set('Location', PdfString.fromText(opts.location));
     if (opts.contactInfo) sig.set('ContactInfo', PdfString.fromText(opts.contactInfo));
   }
+  if (opts.certify !== undefined) {
+    if (existingFieldNames(reader, fieldsEntry).size > 0 && hasSignatures(reader, fieldsEntry)) {
+      throw new KysoError('USAGE', 'error.usage', { detail: 'a certification signature must be the first signature' });
+    }
+    sig.set('Reference', [
+      new PdfDict()
+        .set('Type', PdfName.of('SigRef'))
+        .set('TransformMethod', PdfName.of('DocMDP'))
+        .set(
+          'TransformParams',
+          new PdfDict().set('Type', PdfName.of('TransformParams')).set('P', opts.certify).set('V', PdfName.of('1.2')),
+        ),
+    ]);
+  }
   sig.set('ByteRange', new PdfRaw(Buffer.from(BYTE_RANGE_PLACEHOLDER, 'latin1')));
   // /Contents last: its offset is found right after the ByteRange placeholder.
   sig.set('Contents', new PdfRaw(Buffer.from(`<${'0'.repeat(opts.contentsHexLength)}>`, 'latin1')));
@@ -225,6 +253,12 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
     pageDict.set('Annots', [...(isArray(annots) ? annots : []), fieldRef]);
   }
 
+  if (opts.certify !== undefined) {
+    const perms = catalog.get('Perms');
+    const permsDict = isDict(perms) ? perms.clone() : new PdfDict();
+    permsDict.set('DocMDP', sigRef);
+    catalog.set('Perms', permsDict);
+  }
   declareEsic(reader, update, catalog);
   return { sigRef, fieldRef, fieldName, page };
 }
