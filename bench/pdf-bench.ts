@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { createTestPki } from '../test/helpers/pki.js';
 import { createFaultToken } from '../test/helpers/fault-token.js';
 import { makeGhostscriptPdf } from '../test/helpers/pdf-fixtures.js';
 import { runOk } from '../test/helpers/run.js';
