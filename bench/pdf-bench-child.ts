@@ -66,7 +66,11 @@ async function signpdf(input: string, output: string, p12: string): Promise<void
   });
   const withPlaceholder = Buffer.from(await doc.save({ useObjectStreams: false }));
   const signer = new P12Signer(await readFile(p12), { passphrase: 'bench' });
-  const signed = await signpdfMod.default.sign(withPlaceholder, signer);
+  // CJS/ESM interop: the default export is a SignPdf instance, possibly wrapped once more.
+  type Signer = { sign(pdf: Buffer, s: unknown): Promise<Buffer> };
+  const d = signpdfMod.default as unknown as Signer & { default?: Signer };
+  const instance: Signer = typeof d.sign === 'function' ? d : d.default!;
+  const signed = await instance.sign(withPlaceholder, signer);
   await writeFile(output, signed);
 }
 

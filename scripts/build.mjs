@@ -14,7 +14,7 @@ const common = {
   // paths.ts guards import.meta behind a __filename check, so its emptiness in CJS is expected.
   logOverride: { 'empty-import-meta': 'silent' },
   // Native addons and Electron stay outside the bundle.
-  external: ['electron', 'pkcs11js', 'graphene-pk11', 'better-sqlite3', 'pg-native'],
+  external: ['electron', 'pkcs11js', 'graphene-pk11', 'better-sqlite3', 'pg-native', '@napi-rs/canvas'],
 };
 
 await Promise.all([

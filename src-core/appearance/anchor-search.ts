@@ -120,9 +120,11 @@ export class PdfTextIndex {
 
   lines(pageIndex: number): Promise<TextLine[]> {
     if (!Number.isInteger(pageIndex) || pageIndex < 0 || pageIndex >= this.src.numPages) {
-      throw new KysoError('USAGE', 'error.usage', {
-        detail: `page ${pageIndex + 1}: the document has ${this.src.numPages} page(s)`,
-      });
+      return Promise.reject(
+        new KysoError('USAGE', 'error.usage', {
+          detail: `page ${pageIndex + 1}: the document has ${this.src.numPages} page(s)`,
+        }),
+      );
     }
     let p = this.cache.get(pageIndex);
     if (!p) {

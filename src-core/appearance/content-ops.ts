@@ -15,7 +15,8 @@ export const INK: Readonly<Record<'black' | 'blue' | 'red', Rgb>> = {
 
 /** A number for a content stream: at most `digits` decimals, no exponent, no "-0". */
 export function num(n: number, digits = 3): string {
-  if (!Number.isFinite(n)) throw new Error(`cannot write ${n} in a content stream`);
+  // toFixed() itself switches to exponent notation from 1e21; nothing on a page is that large.
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e15) throw new Error(`cannot write ${n} in a content stream`);
   const s = n.toFixed(digits);
   const trimmed = s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
   return trimmed === '-0' ? '0' : trimmed;
@@ -40,8 +41,15 @@ export function strokeColour(c: Rgb): string {
   return `${component(c[0])} ${component(c[1])} ${component(c[2])} RG`;
 }
 
+/** A /Resources key we write as a bare name: letters, digits and a few safe marks only. */
+export function resourceName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`bad resource name ${name}`);
+  return name;
+}
+
 /** Paints an image XObject (unit square in its own space) into the box x, y, w, h. */
 export function drawImage(name: string, x: number, y: number, w: number, h: number): string {
+  resourceName(name);
   return `q ${num(w, 4)} 0 0 ${num(h, 4)} ${num(x, 4)} ${num(y, 4)} cm /${name} Do Q`;
 }
 

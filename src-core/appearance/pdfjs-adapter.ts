@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as PdfjsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
@@ -17,8 +18,25 @@ type PdfjsLib = typeof PdfjsModule;
 
 let lib: Promise<PdfjsLib> | null = null;
 
+/**
+ * pdf.mjs constructs a DOMMatrix when it loads. In Node it polyfills it from @napi-rs/canvas (its
+ * optional dependency) through `createRequire(import.meta.url)`, which is empty once esbuild has
+ * bundled us as CommonJS; loading the package from the project root works in both forms.
+ */
+function ensureDomPolyfills(): void {
+  const g = globalThis as Record<string, unknown>;
+  if (g.DOMMatrix) return;
+  try {
+    const canvas = createRequire(join(projectRoot(), 'package.json'))('@napi-rs/canvas') as Record<string, unknown>;
+    for (const k of ['DOMMatrix', 'ImageData', 'Path2D']) if (!g[k] && canvas[k]) g[k] = canvas[k];
+  } catch {
+    // pdf.js tries again itself and reports what is missing.
+  }
+}
+
 function pdfjs(): Promise<PdfjsLib> {
   lib ??= (async () => {
+    ensureDomPolyfills();
     await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
     const m = await import('pdfjs-dist/legacy/build/pdf.mjs');
     // Only used if the global above were missing (a bundler dropping the side effect).

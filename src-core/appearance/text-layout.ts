@@ -3,7 +3,7 @@
  * size, colour, line height. Coordinates are those of the appearance (BBox [0 0 w h]); a block is
  * placed by the top of its first line so stacked blocks are easy to lay out downwards.
  */
-import { fillColour, num, type Rgb } from './content-ops.js';
+import { fillColour, num, resourceName, type Rgb } from './content-ops.js';
 import type { FontSubsetter, TextRun } from './font-subset.js';
 
 export type Align = 'left' | 'center' | 'right';
@@ -52,8 +52,6 @@ export interface TextBlock {
   box: Box;
 }
 
-const NAME = /^[A-Za-z0-9_.-]+$/;
-
 /** Splits a paragraph into lines no wider than maxWidth, at spaces; a word wider than the box is cut. */
 export function wrapParagraph(font: FontSubsetter, text: string, size: number, maxWidth: number): string[] {
   const words = text.split(/ +/).filter((w) => w.length > 0);
@@ -85,7 +83,7 @@ export function wrapParagraph(font: FontSubsetter, text: string, size: number, m
 
 /** Lays out text (`\n` separates paragraphs; an array gives the lines/paragraphs directly). */
 export function layoutText(text: string | readonly string[], style: TextStyle, frame: TextFrame): TextBlock {
-  if (!NAME.test(style.fontName)) throw new Error(`bad font resource name ${style.fontName}`);
+  resourceName(style.fontName);
   if (!(style.size > 0)) throw new Error(`bad font size ${style.size}`);
   const { font, size } = style;
   const lineHeight = (style.lineHeight ?? 1.15) * size;

@@ -508,6 +508,20 @@ export class PdfReader {
       }
       const kids = this.resolveValue(d.get('Kids'));
       if (!isArray(kids)) return null;
+      const count = this.resolveValue(d.get('Count'));
+      // A node whose /Count equals its number of kids has only leaves (every subtree counts ≥ 1):
+      // jump straight to the page instead of reading the siblings before it.
+      if (isNumber(count) && count === kids.length && remaining < kids.length) {
+        const k = kids[remaining];
+        if (isRef(k)) {
+          const kd = this.dictOf(k);
+          if (kd && !(kd.type === 'Pages' || (kd.type === undefined && kd.has('Kids')))) {
+            node = k;
+            remaining = 0;
+            continue;
+          }
+        }
+      }
       let next: PdfRef | null = null;
       for (const k of kids) {
         if (!isRef(k)) return null;
