@@ -20,6 +20,8 @@ import { requestTimestamp } from '../cms/tsa-client.js';
 import type { HashAlg } from '../token/mechanisms.js';
 import { addDss, type ValidationData } from './dss.js';
 import { appendPlainRevision, appendSignedRevision, type FieldPlacement, type RevisionResult } from './pdf-signer.js';
+import type { IncrementalUpdate } from '../pdf/incremental-writer.js';
+import type { PdfReader } from '../pdf/reader.js';
 
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
@@ -46,6 +48,10 @@ export interface SignDocumentOptions {
   networkTimeoutMs?: number;
   /** Bytes reserved for a timestamp token (grows if a TSA's tokens are larger). */
   timestampReserve?: number;
+  /** Extra objects in the signature's own revision (e.g. number/date annotations, a directive). */
+  prepare?: (reader: PdfReader, update: IncrementalUpdate) => void;
+  /** Certification signature with DocMDP permission P. */
+  certify?: 1 | 2 | 3;
 }
 
 export interface SignDocumentResult {

@@ -39,7 +39,8 @@ export interface FieldOptions {
   pageIndex?: number;
   /** Visible rectangle in visible-page coordinates; absent = invisible. */
   rect?: Rect;
-  appearance?: (width: number, height: number) => AppearanceContent;
+  /** Draws the stamp; may embed fonts and images into the same update. */
+  appearance?: (width: number, height: number, update: IncrementalUpdate, page: PageInfo) => AppearanceContent;
   fieldName?: string;
   reason?: string;
   location?: string;
@@ -209,7 +210,7 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
   const rect = opts.rect ? visibleRectToUser(page, opts.rect) : ([0, 0, 0, 0] as const);
   const vw = opts.rect ? opts.rect[2] - opts.rect[0] : 0;
   const vh = opts.rect ? opts.rect[3] - opts.rect[1] : 0;
-  const ap = opts.rect && opts.appearance ? opts.appearance(vw, vh) : { content: Buffer.alloc(0) };
+  const ap = opts.rect && opts.appearance ? opts.appearance(vw, vh, update, page) : { content: Buffer.alloc(0) };
   const apRef = update.allocate();
   const apDict = new PdfDict()
     .set('Type', PdfName.of('XObject'))
