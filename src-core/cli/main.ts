@@ -10,6 +10,7 @@ import { runUi } from './commands/ui.js';
 import { runTokens } from './commands/tokens.js';
 import { runSign } from './commands/sign.js';
 import { runBatch } from './commands/batch.js';
+import { runVerify } from './commands/verify.js';
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { errorText } from '../../src-shared/i18n/translate.js';
 import { VERSION } from '../version.js';
@@ -21,6 +22,7 @@ const RUNNERS: Partial<Record<string, Runner>> = {
   tokens: runTokens,
   sign: runSign,
   batch: runBatch,
+  verify: runVerify,
 };
 
 /**

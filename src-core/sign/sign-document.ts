@@ -93,7 +93,7 @@ export async function signDocument(o: SignDocumentOptions): Promise<SignDocument
     const signature = await appendSignedRevision(
       o.input,
       sigOut,
-      { ...o.placement, kind: 'sig' },
+      { ...o.placement, kind: 'sig', ...(o.certify ? { certify: o.certify } : {}) },
       {
         hash,
         maxBytes: estimate.totalBytes + 256,
@@ -109,6 +109,7 @@ export async function signDocument(o: SignDocumentOptions): Promise<SignDocument
           return cms;
         },
       },
+      o.prepare,
     );
     const result: SignDocumentResult = { level: o.level, fieldName: signature.fieldName, signature };
     if (needsTsa) {

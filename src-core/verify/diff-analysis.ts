@@ -306,6 +306,16 @@ export function analyseLaterRevisions(reader: PdfReader, signedSection: number):
       } else add(ref.num, ref.gen, 'OTHER', 'unexpected-new-field');
     }
 
+    // A revision that only adds document timestamps touches the form (a field for each) but is an
+    // LTA update, not form filling.
+    const sectionChanges = changes.filter((x) => x.section === j);
+    const onlyTimestamps =
+      sectionChanges.some((x) => x.what === 'document-timestamp') &&
+      sectionChanges.every((x) =>
+        ['document-timestamp', 'acroform-allowed', 'catalog-allowed', 'dss', 'info', 'metadata'].includes(x.what),
+      );
+    if (onlyTimestamps) for (const x of sectionChanges) if (x.level === 'FORM_FILLING') x.level = 'LTA_UPDATES';
+
     // Changed existing objects that an allowed structure points at (e.g. a DSS blob) are fine;
     // anything else new and referenced from an unexplained place was already caught above.
     for (const c of changes) {

@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { IncrementalUpdate } from '../../src-core/pdf/incremental-writer.js';
-import type { PdfRef} from '../../src-core/pdf/objects.js';
+import type { PdfRef } from '../../src-core/pdf/objects.js';
 import { PdfDict, PdfName, PdfStream, PdfString, isArray, isRef } from '../../src-core/pdf/objects.js';
 import { PdfReader } from '../../src-core/pdf/reader.js';
 
