@@ -35,7 +35,9 @@ export async function createTrustServices(o: TrustServicesOptions = {}): Promise
     o.cache ?? (cacheRoot ? new DiskRevocationCache(join(cacheRoot, 'revocation')) : new MemoryRevocationCache());
   return {
     path(leafDer, candidates, at) {
-      const r = validatePath({ leafDer, candidates, store, at });
+      // Real VGCA G1 signer certificates are themselves SHA-1 signed: accepted only under a pinned
+      // anchor, and reported (VN-RULES: refusing SHA-1 anywhere rejects every G1 signer).
+      const r = validatePath({ leafDer, candidates, store, at, allowSha1LeafUnderPinnedAnchor: true });
       return {
         status: r.status,
         chain: r.chain,

@@ -338,7 +338,8 @@ async function judge(
       const candidates = [...(cms?.certificatesDer ?? []), ...(cms?.timestamp?.certificatesDer ?? []), ...c.dss.certs];
       const path = c.trust.path(signerDer, candidates, poe);
       anchor = path.anchorName ?? null;
-      if (path.warnings.includes('sha1-in-chain')) reasons.push(reason('warning', 'verify.sha1InChain'));
+      if (path.warnings.includes('sha1-in-chain') || path.warnings.includes('sha1-leaf'))
+        reasons.push(reason('warning', 'verify.sha1InChain'));
       switch (path.status) {
         case 'valid':
           break;

@@ -202,6 +202,39 @@ export const vi = {
   'appearance.image.noTransparency':
     'Ảnh chữ ký hoặc con dấu có kênh alpha nhưng chỉ {{percent}}% diện tích trong suốt. Hãy xóa nền trước khi dùng.',
   'appearance.anchor.unreadable': 'Không đọc được phần chữ của tệp PDF để tìm vị trí đặt chữ ký: {{detail}}',
+  // trust
+  'trust.path.valid': 'Chuỗi chứng thư số hợp lệ đến gốc tin cậy "{{anchor}}".',
+  'trust.path.noChain':
+    'Không dựng được chuỗi chứng thư số từ "{{cert}}" đến một gốc tin cậy: thiếu chứng thư số của nơi cấp, hoặc gốc không nằm trong danh sách tin cậy.',
+  'trust.path.expired': 'Chứng thư số "{{cert}}" đã hết hạn tại thời điểm kiểm tra {{time}} ({{detail}}).',
+  'trust.path.notYetValid': 'Chứng thư số "{{cert}}" chưa có hiệu lực tại thời điểm kiểm tra {{time}} ({{detail}}).',
+  'trust.path.constraints': 'Chứng thư số "{{cert}}" không được phép dùng theo cách này ({{detail}}).',
+  'trust.path.badSignature':
+    'Chữ ký của nơi cấp trên chứng thư số "{{cert}}" không hợp lệ; chứng thư số có thể đã bị sửa đổi.',
+  'trust.path.weakAlgorithm': 'Chứng thư số "{{cert}}" được ký bằng thuật toán không còn an toàn ({{detail}}).',
+  'trust.warning.sha1InChain':
+    'Chuỗi có chứng thư số CA ký bằng SHA-1 (thế hệ G1 của Ban Cơ yếu Chính phủ); được chấp nhận vì chuỗi kết thúc ở gốc tin cậy đã ghim.',
+  'trust.warning.sha1Leaf':
+    'Chứng thư số của người ký được ký bằng SHA-1; được chấp nhận theo cấu hình vì chuỗi kết thúc ở gốc tin cậy đã ghim.',
+  'trust.warning.leafNoKeyUsage': 'Chứng thư số của người ký không ghi mục đích sử dụng khóa.',
+  'trust.revocation.good': 'Chứng thư số "{{cert}}" chưa bị thu hồi (nguồn: {{source}}).',
+  'trust.revocation.revoked':
+    'Chứng thư số "{{cert}}" đã bị thu hồi lúc {{time}}, trước thời điểm ký (lý do: {{reason}}).',
+  'trust.revocation.revokedAfterSigning':
+    'Chứng thư số "{{cert}}" bị thu hồi lúc {{time}}, sau thời điểm ký (lý do: {{reason}}).',
+  'trust.revocation.unknown': 'Không xác định được tình trạng thu hồi của chứng thư số "{{cert}}".',
+  'trust.revocation.offline':
+    'Chế độ ngoại tuyến: không có dữ liệu thu hồi kèm theo hoặc đã lưu cho chứng thư số "{{cert}}".',
+  'trust.revocation.notFresh':
+    'Dữ liệu thu hồi của chứng thư số "{{cert}}" được phát hành lúc {{time}}, quá sớm so với thời điểm ký.',
+  'trust.store.notPinned':
+    'Không nhận chứng thư số trong {{source}}: đây không phải chứng thư số gốc hoặc trung gian đã ghim của Ban Cơ yếu Chính phủ hay gốc quốc gia (SHA-256 {{sha256}}).',
+  'trust.store.optionalDisabled':
+    'Không nhận chứng thư số {{detail}} trong {{source}}: gốc này chỉ được dùng khi bật trong cấu hình.',
+  'trust.store.unreadable': 'Không đọc được {{source}}: {{detail}}',
+  'trust.store.noCertificate': 'Không tìm thấy chứng thư số nào trong {{source}}: {{detail}}',
+  'trust.store.tooLarge': 'Tệp {{source}} quá lớn để là chứng thư số ({{detail}}).',
+  'trust.store.fetchFailed': 'Không tải được chứng thư số từ {{source}}: {{detail}}',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -401,6 +434,40 @@ export const en: Record<MessageKey, string> = {
   'appearance.image.noTransparency':
     'The signature or seal image has an alpha channel but only {{percent}}% of it is transparent. Remove the background first.',
   'appearance.anchor.unreadable': 'Cannot read the text of the PDF to find where to place the signature: {{detail}}',
+  // trust
+  'trust.path.valid': 'The certificate chain is valid up to the trusted root "{{anchor}}".',
+  'trust.path.noChain':
+    'No certificate chain from "{{cert}}" to a trusted root: the issuing CA certificate is missing, or the root is not trusted.',
+  'trust.path.expired': 'The certificate "{{cert}}" had expired at the validation time {{time}} ({{detail}}).',
+  'trust.path.notYetValid':
+    'The certificate "{{cert}}" was not yet valid at the validation time {{time}} ({{detail}}).',
+  'trust.path.constraints': 'The certificate "{{cert}}" may not be used this way ({{detail}}).',
+  'trust.path.badSignature':
+    'The issuer\'s signature on the certificate "{{cert}}" is not valid; the certificate may have been altered.',
+  'trust.path.weakAlgorithm':
+    'The certificate "{{cert}}" is signed with an algorithm that is no longer safe ({{detail}}).',
+  'trust.warning.sha1InChain':
+    'A CA certificate in the chain is signed with SHA-1 (Government Cipher Committee G1); accepted because the chain ends at a pinned trusted root.',
+  'trust.warning.sha1Leaf':
+    "The signer's certificate is signed with SHA-1; accepted by configuration because the chain ends at a pinned trusted root.",
+  'trust.warning.leafNoKeyUsage': "The signer's certificate does not state its key usage.",
+  'trust.revocation.good': 'The certificate "{{cert}}" is not revoked (source: {{source}}).',
+  'trust.revocation.revoked':
+    'The certificate "{{cert}}" was revoked at {{time}}, before the signing time (reason: {{reason}}).',
+  'trust.revocation.revokedAfterSigning':
+    'The certificate "{{cert}}" was revoked at {{time}}, after the signing time (reason: {{reason}}).',
+  'trust.revocation.unknown': 'The revocation status of the certificate "{{cert}}" could not be determined.',
+  'trust.revocation.offline': 'Offline mode: no embedded or cached revocation data for the certificate "{{cert}}".',
+  'trust.revocation.notFresh':
+    'The revocation data for the certificate "{{cert}}" was issued at {{time}}, too long before the signing time.',
+  'trust.store.notPinned':
+    'The certificate in {{source}} was not taken: it is not a pinned Government Cipher Committee or national root or intermediate (SHA-256 {{sha256}}).',
+  'trust.store.optionalDisabled':
+    'The certificate {{detail}} in {{source}} was not taken: this root is used only when enabled in the configuration.',
+  'trust.store.unreadable': 'Cannot read {{source}}: {{detail}}',
+  'trust.store.noCertificate': 'No certificate found in {{source}}: {{detail}}',
+  'trust.store.tooLarge': 'The file {{source}} is too large to be a certificate ({{detail}}).',
+  'trust.store.fetchFailed': 'Cannot download the certificate from {{source}}: {{detail}}',
 };
 
 export const locales = ['vi', 'en'] as const;
