@@ -115,6 +115,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   maxUploadBytes?: number;
+  /** The real engine inspector instead of the sidecar stand-in. */
+  inspector?: UploadInspector;
   rateLimit?: { maxFailures: number; windowMs: number };
 }
 
@@ -161,7 +163,7 @@ export async function startHarness(kind: DbKind, opts: HarnessOptions = {}): Pro
   const server: KysoServer = await startKysoServer({
     db,
     blobs,
-    inspector,
+    inspector: opts.inspector ?? inspector,
     now,
     maxUploadBytes: opts.maxUploadBytes ?? 1024 * 1024,
     rateLimit: opts.rateLimit,
