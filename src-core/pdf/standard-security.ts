@@ -21,6 +21,7 @@ import {
   type PdfRef,
 } from './objects.js';
 import type { SecurityHandler } from './security-handler.js';
+import { PdfFilterError } from './filters.js';
 
 const PAD = Buffer.from('28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a', 'hex');
 
@@ -124,7 +125,12 @@ export class StandardSecurityHandler implements SecurityHandler {
       throw refused('AES data is not a whole number of blocks');
     }
     const d = createDecipheriv(method === 'aesv2' ? 'aes-128-cbc' : 'aes-256-cbc', key, data.subarray(0, 16));
-    return Buffer.concat([d.update(data.subarray(16)), d.final()]);
+    try {
+      return Buffer.concat([d.update(data.subarray(16)), d.final()]);
+    } catch {
+      // Wrong padding means damaged data (or the wrong key): a typed error, not OpenSSL's text.
+      throw new PdfFilterError(`object ${ref.num} ${ref.gen} cannot be decrypted (damaged AES data)`);
+    }
   }
 
   private encrypt(ref: PdfRef, data: Buffer, method: Method): Buffer {
