@@ -27,6 +27,8 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
       experimentalFeatures: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click must not open links in new windows.
+      disableBlinkFeatures: 'Auxclick',
       safeDialogs: true,
       devTools: process.env.KYSO_DEVTOOLS === '1',
     },
