@@ -26,6 +26,7 @@ test('main window: isolation, sandbox, no node, no webview, devtools off by defa
   assert.equal(w.webviewTag, false);
   assert.equal(w.experimentalFeatures, false);
   assert.equal(w.devTools, false);
+  assert.equal(w.disableBlinkFeatures, 'Auxclick', 'middle-click cannot open new windows');
   assert.equal(w.preload, '/x/preload.cjs');
   assert.ok((o.minWidth ?? 0) <= 1024 && (o.minHeight ?? 0) <= 600, 'works from 1024x600');
 });
