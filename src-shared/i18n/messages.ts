@@ -76,6 +76,7 @@ export const vi = {
   'verify.sha1InChain': 'Chuỗi chứng thư có CA ký bằng SHA-1 (thế hệ G1 của Ban Cơ yếu): chấp nhận vì gốc được ghim.',
   'verify.claimedTime': 'Thời gian ký là thời gian máy người ký tự khai (không có dấu thời gian).',
   'verify.orphanSignature': 'Có từ điển chữ ký không thuộc trường chữ ký nào (bị bỏ qua khi hiển thị).',
+  'config.locked': 'Cài đặt {{keys}} do bộ phận CNTT quản lý và không thể thay đổi.',
   'queue.empty': 'Không có văn bản nào chờ xử lý.',
   'queue.notConfigured': 'Chưa cấu hình máy chủ quản lý văn bản.',
   'status.engine': 'Bộ máy ký',
@@ -235,6 +236,93 @@ export const vi = {
   'trust.store.noCertificate': 'Không tìm thấy chứng thư số nào trong {{source}}: {{detail}}',
   'trust.store.tooLarge': 'Tệp {{source}} quá lớn để là chứng thư số ({{detail}}).',
   'trust.store.fetchFailed': 'Không tải được chứng thư số từ {{source}}: {{detail}}',
+  // roles
+  'roles.needPersonalCert':
+    'Hồ sơ ký "{{profile}}" cần chứng thư số cá nhân của người ký; chứng thư số đã chọn ({{subject}}) là của cơ quan, tổ chức.',
+  'roles.needOrganisationCert':
+    'Hồ sơ ký "{{profile}}" cần chứng thư số của cơ quan, tổ chức; chứng thư số đã chọn ({{subject}}) là của cá nhân.',
+  'roles.issue.noCompetentSignature':
+    'Không phát hành được: văn bản chưa có chữ ký số hợp lệ của người có thẩm quyền (Nghị định 30/2020/NĐ-CP, Điều 32 khoản 2 điểm d). Chữ ký hiện có: {{found}}',
+  'roles.issue.leaderNotVisible':
+    'Chữ ký của {{name}} không hiển thị trên văn bản và không tìm thấy tên này trong văn bản; hãy chỉ vị trí con dấu bằng --page/--rect hoặc --anchor.',
+  'roles.badDate': '{{option}} phải là ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2026-12-04; nhận được "{{value}}".',
+  'roles.badCopyType': 'Hình thức sao "{{value}}" không hợp lệ; chọn một trong: {{allowed}}.',
+  'roles.badProfile': 'Hồ sơ ký "{{value}}" không có; chọn một trong: {{allowed}}.',
+  'roles.badInk': 'Tệp nét bút {{path}} không hợp lệ: {{detail}}',
+  'roles.needOption': 'Hồ sơ ký "{{profile}}" cần tùy chọn {{option}}.',
+  'roles.optionNotForProfile': 'Tùy chọn {{option}} không dùng với hồ sơ ký "{{profile}}".',
+  'roles.anchorNotFound':
+    'Không tìm thấy "{{text}}" trong văn bản để đặt chữ ký; hãy dùng --anchor với một đoạn chữ có trong văn bản, hoặc --page và --rect.',
+  'roles.warning': 'Cảnh báo: {{text}}',
+  'roles.warn.signatureNotBlue':
+    'Ảnh chữ ký không phải mực màu xanh (màu chính: {{colour}}; màu xanh chiếm {{percent}}%). Nghị định 30 quy định hình ảnh chữ ký màu xanh.',
+  'roles.warn.sealNotRed':
+    'Ảnh con dấu không phải màu đỏ (màu chính: {{colour}}; màu đỏ chiếm {{percent}}%). Nghị định 30 quy định hình ảnh con dấu màu đỏ.',
+  'roles.warn.imageSmall': 'Ảnh có độ phân giải thấp ({{width}}×{{height}} điểm ảnh); khi in có thể bị nhòe.',
+  'roles.warn.sealSizeUnbelievable':
+    'Kích thước con dấu tính theo độ phân giải của ảnh ({{mm}} mm ở {{dpi}} dpi) không hợp lý; dùng {{defaultMm}} mm. Có thể chỉ rõ bằng --seal-size.',
+  'roles.warn.noNumberPlaceholder': 'Không tìm thấy chỗ "Số: ……" ở trang 1; số {{number}} không được ghi vào văn bản.',
+  'roles.warn.noDatePlaceholder':
+    'Không tìm thấy chỗ "ngày … tháng … năm …" ở trang 1; ngày {{date}} không được ghi vào văn bản.',
+  'roles.warn.yearDiffers': 'Năm in sẵn trên văn bản ({{printed}}) khác năm ban hành ({{year}}); đã ghi năm {{year}}.',
+  'roles.warn.movedInsidePage': '{{what}} ở trang {{page}} vượt ra ngoài trang; đã dời vào trong trang.',
+  'roles.warn.coversText': '{{what}} ở trang {{page}} che lên chữ của văn bản: {{text}}',
+  'roles.label.signature': 'Chữ ký',
+  'roles.label.initials': 'Chữ ký nháy',
+  'roles.label.seal': 'Con dấu',
+  'roles.label.number': 'Số văn bản',
+  'roles.label.date': 'Ngày ban hành',
+  'roles.label.appendix': 'Thông tin ký văn bản kèm theo',
+  'roles.label.copy': 'Thông tin bản sao',
+  'roles.label.received': 'Dấu "ĐẾN"',
+  'roles.label.directive': 'Ý kiến bút phê',
+  // sync
+  'sync.error.internal': 'Lỗi không mong đợi khi đồng bộ.',
+  'sync.error.offline': 'Không kết nối được máy chủ ({{detail}}). Văn bản đã ký được giữ lại và sẽ gửi khi có mạng.',
+  'sync.error.serverUnavailable': 'Máy chủ tạm thời không phục vụ được (HTTP {{status}}); sẽ thử lại sau.',
+  'sync.error.authRequired': 'Cần đăng nhập lại vào máy chủ.',
+  'sync.error.authFailed': 'Máy chủ từ chối đăng nhập: {{detail}}',
+  'sync.error.rateLimited': 'Đăng nhập sai quá nhiều lần; hãy đợi rồi thử lại ({{detail}}).',
+  'sync.error.protocol': 'Máy chủ trả lời không đúng giao thức ({{detail}}).',
+  'sync.error.noServer': 'Chưa chọn máy chủ: dùng --server URL (hoặc KYSO_SERVER_URL).',
+  'sync.error.badServerUrl': 'Địa chỉ máy chủ không hợp lệ: {{url}}',
+  'sync.error.accountMismatch':
+    'Máy này còn {{waiting}} văn bản đã ký của tài khoản {{username}} chưa gửi; hãy đăng nhập bằng tài khoản đó để gửi trước.',
+  'sync.error.storeLocked': 'Thư mục dữ liệu {{dir}} đang được một tiến trình khác dùng (pid {{pid}}).',
+  'sync.error.storeTooNew':
+    'Dữ liệu đồng bộ được tạo bởi phiên bản mới hơn (lược đồ {{found}}, bản này hỗ trợ {{supported}}).',
+  'sync.error.itemUnknown': 'Không có văn bản {{id}} trong hàng đợi trên máy.',
+  'sync.error.neverSynced': 'Chưa đồng bộ với máy chủ lần nào: hãy đăng nhập và đồng bộ trước khi ký.',
+  'sync.error.notSignable': 'Không ký được nhiệm vụ {{id}}: {{reason}}.',
+  'sync.error.contentMissing': 'Chưa tải nội dung văn bản "{{title}}" về máy; cần kết nối mạng một lần.',
+  'sync.error.signedFileDamaged': 'Tệp đã ký của văn bản {{document}} trên máy bị hỏng; không gửi tệp này.',
+  'sync.error.signFailed': 'Ký không thành công ({{detail}}).',
+  'sync.error.upgradeFailed':
+    'Chưa bổ sung được dấu thời gian và dữ liệu kiểm tra cho chữ ký ({{detail}}); sẽ thử lại.',
+  'sync.error.rejected': 'Máy chủ từ chối: {{code}} — {{detail}}',
+  'sync.error.noCredentials':
+    'Chưa đăng nhập: đặt KYSO_USER và KYSO_PASSWORD_ENV (tên biến môi trường chứa mật khẩu), hoặc đăng nhập một lần để lưu phiên.',
+  'sync.proxyUnsupported': 'Có cấu hình proxy ({{proxy}}) nhưng bản này chưa dùng được proxy; đang kết nối trực tiếp.',
+  'sync.status.synced': 'Đã đồng bộ. {{open}} văn bản chờ xử lý.',
+  'sync.status.pending': 'Còn {{count}} văn bản đã ký chờ gửi lên máy chủ.',
+  'sync.status.offline': 'Mất kết nối từ {{since}}; {{count}} văn bản đã ký được giữ lại để gửi sau.',
+  'sync.status.conflict':
+    '{{count}} văn bản đã ký không gửi được (xung đột hoặc bị từ chối); bản đã ký vẫn giữ trên máy.',
+  'sync.status.signedOut': 'Chưa đăng nhập vào máy chủ.',
+  'sync.round': 'Nhận {{changes}} thay đổi, tải {{downloaded}} văn bản, gửi {{uploaded}} văn bản đã ký.',
+  'sync.item.conflict': 'Xung đột: "{{title}}" — {{code}}{{reason}}',
+  'sync.item.rejected': 'Bị từ chối: "{{title}}" — {{code}}',
+  'sync.local.open': 'chờ ký',
+  'sync.local.signedPending': 'đã ký, chờ gửi',
+  'sync.local.uploaded': 'đã gửi',
+  'sync.local.conflict': 'xung đột',
+  'sync.local.rejected': 'bị từ chối',
+  'sync.local.done': 'đã xong',
+  'sync.local.recalled': 'bị thu hồi',
+  'sync.local.removed': 'đã chuyển người khác',
+  'queue.lastSync': 'Đồng bộ lần cuối: {{at}} — {{server}} ({{user}})',
+  'queue.neverSynced': 'Chưa đồng bộ lần nào.',
+  'queue.empty': 'Không có văn bản nào trong hàng đợi.',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -310,6 +398,7 @@ export const en: Record<MessageKey, string> = {
   'verify.sha1InChain': 'The chain has a SHA-1 signed CA (VGCA generation G1): accepted because its anchor is pinned.',
   'verify.claimedTime': "The signing time is the signer's own clock (no timestamp).",
   'verify.orphanSignature': 'A signature dictionary belongs to no signature field (ignored by viewers).',
+  'config.locked': 'The setting {{keys}} is managed by your IT department and cannot be changed.',
   'queue.empty': 'No documents waiting.',
   'queue.notConfigured': 'No document workflow server configured.',
   'status.engine': 'Signing engine',
@@ -468,6 +557,95 @@ export const en: Record<MessageKey, string> = {
   'trust.store.noCertificate': 'No certificate found in {{source}}: {{detail}}',
   'trust.store.tooLarge': 'The file {{source}} is too large to be a certificate ({{detail}}).',
   'trust.store.fetchFailed': 'Cannot download the certificate from {{source}}: {{detail}}',
+  // roles
+  'roles.needPersonalCert':
+    'The "{{profile}}" profile needs the signer\'s personal certificate; the chosen certificate ({{subject}}) belongs to an organisation.',
+  'roles.needOrganisationCert':
+    'The "{{profile}}" profile needs an organisation certificate; the chosen certificate ({{subject}}) is a personal one.',
+  'roles.issue.noCompetentSignature':
+    'Cannot issue: the document has no valid digital signature of a competent person (Decree 30/2020/NĐ-CP, art. 32.2(d)). Signatures found: {{found}}',
+  'roles.issue.leaderNotVisible':
+    "{{name}}'s signature is not visible on the document and the name is not in its text; place the seal with --page/--rect or --anchor.",
+  'roles.badDate': '{{option}} must be a date written YEAR-MONTH-DAY, e.g. 2026-12-04; got "{{value}}".',
+  'roles.badCopyType': 'Copy type "{{value}}" is not valid; choose one of: {{allowed}}.',
+  'roles.badProfile': 'There is no signing profile "{{value}}"; choose one of: {{allowed}}.',
+  'roles.badInk': 'The ink file {{path}} is not valid: {{detail}}',
+  'roles.needOption': 'The "{{profile}}" profile needs {{option}}.',
+  'roles.optionNotForProfile': 'Option {{option}} is not used with the "{{profile}}" profile.',
+  'roles.anchorNotFound':
+    'Cannot find "{{text}}" in the document to place the signature; use --anchor with text that is in the document, or --page and --rect.',
+  'roles.warning': 'Warning: {{text}}',
+  'roles.warn.signatureNotBlue':
+    'The signature image is not blue ink (main colour: {{colour}}; blue is {{percent}}%). Decree 30 asks for a blue signature image.',
+  'roles.warn.sealNotRed':
+    'The seal image is not red (main colour: {{colour}}; red is {{percent}}%). Decree 30 asks for a red seal image.',
+  'roles.warn.imageSmall': 'The image has a low resolution ({{width}}×{{height}} pixels); it may print blurred.',
+  'roles.warn.sealSizeUnbelievable':
+    "The seal size from the image's resolution ({{mm}} mm at {{dpi}} dpi) is not plausible; using {{defaultMm}} mm. Set it with --seal-size.",
+  'roles.warn.noNumberPlaceholder': 'No "Số: ……" placeholder on page 1; the number {{number}} was not written.',
+  'roles.warn.noDatePlaceholder': 'No "ngày … tháng … năm …" placeholder on page 1; the date {{date}} was not written.',
+  'roles.warn.yearDiffers':
+    'The year printed on the document ({{printed}}) differs from the issuing year ({{year}}); wrote {{year}}.',
+  'roles.warn.movedInsidePage': 'The {{what}} on page {{page}} reached outside the page; moved inside it.',
+  'roles.warn.coversText': 'The {{what}} on page {{page}} covers text of the document: {{text}}',
+  'roles.label.signature': 'signature',
+  'roles.label.initials': 'initials',
+  'roles.label.seal': 'seal',
+  'roles.label.number': 'document number',
+  'roles.label.date': 'issuing date',
+  'roles.label.appendix': 'appendix signature stamp',
+  'roles.label.copy': 'copy stamp',
+  'roles.label.received': '"ĐẾN" (received) stamp',
+  'roles.label.directive': 'directive',
+  // sync
+  'sync.error.internal': 'Unexpected error while syncing.',
+  'sync.error.offline': 'Cannot reach the server ({{detail}}). Signed documents are kept and will be sent when online.',
+  'sync.error.serverUnavailable': 'The server is temporarily unavailable (HTTP {{status}}); will retry.',
+  'sync.error.authRequired': 'You need to log in to the server again.',
+  'sync.error.authFailed': 'The server refused the login: {{detail}}',
+  'sync.error.rateLimited': 'Too many failed logins; wait and try again ({{detail}}).',
+  'sync.error.protocol': 'The server answered outside the protocol ({{detail}}).',
+  'sync.error.noServer': 'No server chosen: use --server URL (or KYSO_SERVER_URL).',
+  'sync.error.badServerUrl': 'Invalid server address: {{url}}',
+  'sync.error.accountMismatch':
+    'This machine holds {{waiting}} unsent signed document(s) of the account {{username}}; log in with that account to send them first.',
+  'sync.error.storeLocked': 'The data folder {{dir}} is in use by another process (pid {{pid}}).',
+  'sync.error.storeTooNew':
+    'The sync data was written by a newer version (schema {{found}}, this one supports {{supported}}).',
+  'sync.error.itemUnknown': 'There is no task {{id}} in the local queue.',
+  'sync.error.neverSynced': 'Never synced with the server: log in and sync before signing.',
+  'sync.error.notSignable': 'Task {{id}} cannot be signed: {{reason}}.',
+  'sync.error.contentMissing': 'The content of "{{title}}" has not been downloaded yet; connect to the network once.',
+  'sync.error.signedFileDamaged':
+    'The signed file of document {{document}} on this machine is damaged; it will not be sent.',
+  'sync.error.signFailed': 'Signing failed ({{detail}}).',
+  'sync.error.upgradeFailed':
+    'Could not add the timestamp and validation data to the signature yet ({{detail}}); will retry.',
+  'sync.error.rejected': 'The server refused: {{code}} — {{detail}}',
+  'sync.error.noCredentials':
+    'Not logged in: set KYSO_USER and KYSO_PASSWORD_ENV (the name of the environment variable holding the password), or log in once to keep a session.',
+  'sync.proxyUnsupported': 'A proxy is configured ({{proxy}}) but this build cannot use proxies; connecting directly.',
+  'sync.status.synced': 'Synced. {{open}} document(s) waiting.',
+  'sync.status.pending': '{{count}} signed document(s) waiting to be sent to the server.',
+  'sync.status.offline': 'Offline since {{since}}; {{count}} signed document(s) kept to be sent later.',
+  'sync.status.conflict':
+    '{{count}} signed document(s) could not be sent (conflict or refused); the signed copies stay on this machine.',
+  'sync.status.signedOut': 'Not logged in to the server.',
+  'sync.round':
+    'Received {{changes}} change(s), downloaded {{downloaded}} document(s), sent {{uploaded}} signed document(s).',
+  'sync.item.conflict': 'Conflict: "{{title}}" — {{code}}{{reason}}',
+  'sync.item.rejected': 'Refused: "{{title}}" — {{code}}',
+  'sync.local.open': 'to sign',
+  'sync.local.signedPending': 'signed, waiting to send',
+  'sync.local.uploaded': 'sent',
+  'sync.local.conflict': 'conflict',
+  'sync.local.rejected': 'refused',
+  'sync.local.done': 'done',
+  'sync.local.recalled': 'recalled',
+  'sync.local.removed': 'reassigned',
+  'queue.lastSync': 'Last synced: {{at}} — {{server}} ({{user}})',
+  'queue.neverSynced': 'Never synced.',
+  'queue.empty': 'The queue is empty.',
 };
 
 export const locales = ['vi', 'en'] as const;
