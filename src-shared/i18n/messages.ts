@@ -322,7 +322,6 @@ export const vi = {
   'sync.local.removed': 'đã chuyển người khác',
   'queue.lastSync': 'Đồng bộ lần cuối: {{at}} — {{server}} ({{user}})',
   'queue.neverSynced': 'Chưa đồng bộ lần nào.',
-  'queue.empty': 'Không có văn bản nào trong hàng đợi.',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -645,7 +644,6 @@ export const en: Record<MessageKey, string> = {
   'sync.local.removed': 'reassigned',
   'queue.lastSync': 'Last synced: {{at}} — {{server}} ({{user}})',
   'queue.neverSynced': 'Never synced.',
-  'queue.empty': 'The queue is empty.',
 };
 
 export const locales = ['vi', 'en'] as const;
