@@ -113,6 +113,12 @@ export default tseslint.config(
     },
   },
   {
+    // electron-builder hooks are CommonJS scripts run by the packager.
+    files: ['build/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The two files that are the typed IPC wrappers may touch the raw objects.
     files: ['src-main/ipc/typed-ipc.ts', 'src-main/preload.ts'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -16,7 +16,8 @@ const cfg = parse(readFileSync('electron-builder.yml', 'utf8')) as {
   files: string[];
   extraResources: Array<{ from: string }>;
   electronFuses: Record<string, boolean>;
-  win: { target: Target[] };
+  win: { target: Target[]; signtoolOptions: { publisherName: string[]; sign: string } };
+  publish: { provider: string; url: string };
   nsis: { perMachine: boolean };
   linux: { target: string[] };
   mac: { target: string[] };
@@ -53,4 +54,18 @@ test('fuses: no run-as-node, no NODE_OPTIONS, no inspector, asar integrity, app 
   assert.equal(f.enableEmbeddedAsarIntegrityValidation, true);
   assert.equal(f.onlyLoadAppFromAsar, true);
   assert.equal(f.enableCookieEncryption, true);
+});
+
+test('updates from a generic server; Windows builds signed through the organisation hook', async () => {
+  assert.equal(cfg.publish.provider, 'generic');
+  assert.match(cfg.publish.url, /^https:\/\//);
+  assert.ok(cfg.win.signtoolOptions.publisherName.length > 0, 'updates are checked against a publisher');
+  const hook = (await import(`../../${cfg.win.signtoolOptions.sign}`)) as {
+    default: (c: { path: string }) => Promise<void>;
+  };
+  assert.equal(typeof hook.default, 'function');
+  const saved = process.env.KYSO_CODESIGN_CMD;
+  delete process.env.KYSO_CODESIGN_CMD;
+  await hook.default({ path: '/nonexistent/setup.exe' }); // no command: leaves the file, says so
+  if (saved !== undefined) process.env.KYSO_CODESIGN_CMD = saved;
 });
