@@ -11,7 +11,9 @@ const common = {
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // paths.ts guards import.meta behind a __filename check, so its emptiness in CJS is expected.
+  // ESM-only libraries (pdf.js) read import.meta.url; in a CJS bundle it is defined from __filename.
+  define: { 'import.meta.url': '__kyso_import_meta_url' },
+  banner: { js: "var __kyso_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   logOverride: { 'empty-import-meta': 'silent' },
   // Native addons and Electron stay outside the bundle.
   external: ['electron', 'pkcs11js', 'graphene-pk11', 'better-sqlite3', 'pg-native', '@napi-rs/canvas'],
@@ -26,6 +28,9 @@ await Promise.all([
   }),
   esbuild({
     ...common,
+    // The sandboxed preload may only require a few modules: no banner, no import.meta shim.
+    banner: {},
+    define: {},
     entryPoints: { preload: 'src-main/preload.ts' },
     outdir: 'dist/main',
     outExtension: { '.js': '.cjs' },

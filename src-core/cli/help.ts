@@ -20,18 +20,30 @@ export const COMMANDS: Record<string, CommandHelp> = {
               (--pin-env VAR | --pin-stdin | interactive prompt)
               [--profile approval|initials|issue|appendix|copy|received|comment]
               [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
-              [--page N --rect x1,y1,x2,y2 | --anchor TEXT | --invisible]
-              [--signature-image PNG] [--seal-image PNG] [--doc-number TEXT] [--doc-date YYYY-MM-DD]
-              [--copy-type "SAO Y"|"SAO LỤC"|"TRÍCH SAO"] [--reason TEXT] [--location TEXT] [--comment TEXT]
-              [--trust PEM]... [--json]`,
-    summary:
-      'Sign a PDF with the token (PAdES B-B to B-LTA, appended incrementally: earlier signatures stay valid). A PIN is never accepted as an argument. Not yet: --profile other than approval, --anchor, images, --doc-number/--doc-date, --copy-type, --comment (Decree 30 appearances).',
+              [--page N] [--rect x1,y1,x2,y2 | --anchor TEXT | --invisible]
+              [--signature-image PNG] [--seal-image PNG] [--seal-size MM] [--seal-text]
+              [--doc-number TEXT] [--doc-date YYYY-MM-DD]
+              [--copy-type "SAO Y"|"SAO LỤC"|"TRÍCH SAO"] [--comment TEXT] [--ink STROKES.json]
+              [--reason TEXT] [--location TEXT] [--trust PEM]... [--json]`,
+    summary: `Sign a PDF with the token (PAdES B-B to B-LTA, appended incrementally: earlier signatures stay valid). A PIN is never accepted as an argument.
+Profiles (Decree 30/2020/NĐ-CP; see docs/roles.md). Without --profile: a plain signature, invisible or a box at --page/--rect.
+  approval  personal certificate; --signature-image (blue, transparent PNG) between the signer's title and name, found in the text
+            by the certificate's name (--anchor TEXT: above that text instead; --page/--rect: exactly there)
+  initials  personal; a 40x20 pt mark (initials from the certificate, or --signature-image scaled down) after the last line of the last page
+  issue     organisation; refuses a document without a valid personal signature; writes --doc-number at "Số:" and --doc-date
+            (default today) at "ngày … tháng … năm …" as annotations; --seal-image at real size (PNG dpi, or --seal-size mm,
+            default 36) over the left third of the leader's signature; --seal-text adds the organisation and the time
+  appendix  organisation; --doc-number and the signing time, top right of page 1, 10 pt
+  copy      organisation; --copy-type (default SAO Y), the organisation and the time, top right of page 1, 10 pt
+  received  organisation; a bordered "ĐẾN" stamp with --doc-number, date and time in free space at the top left of page 1
+  comment   personal; the directive --comment (and --ink polylines, JSON [[[x,y],…],…] in page points) with the signature under it
+--page N limits the automatic placement to page N. A stamp that covers text is reported as a warning (stderr and --json), not an error.`,
     status: 'available',
   },
   batch: {
-    usage: 'kyso batch    IN_DIR -o OUT_DIR  (options as sign)',
+    usage: 'kyso batch    IN_DIR -o OUT_DIR  (options as sign, --profile included: laid out per file)',
     summary:
-      'Sign every PDF in a folder with one login; progress on stderr; a bad file is skipped, a token failure stops the batch; per-file summary (--json) at the end. Exit 0 all signed, 65 some file failed, 69/77 token or PIN.',
+      "Sign every PDF in a folder with one login; progress on stderr; a bad file is skipped, a token failure stops the batch; per-file summary (--json, with each file's stamp, annotations and warnings) at the end. Exit 0 all signed, 65 some file failed, 69/77 token or PIN.",
     status: 'available',
   },
   verify: {
@@ -46,14 +58,16 @@ export const COMMANDS: Record<string, CommandHelp> = {
     status: 'available',
   },
   sync: {
-    usage: 'kyso sync     [--server URL]',
-    summary: 'One sync round: pull the queue, push the outbox; status on stderr.',
-    status: 'not-yet',
+    usage: 'kyso sync     [--server URL] [--verbose]',
+    summary:
+      'One sync round with the workflow server: pull the queue (delta from the last cursor), upload signed documents waiting in the outbox (same idempotency key on every retry), fetch the content of open tasks for offline signing; status on stderr. Server: --server, KYSO_SERVER_URL or the last one used. Login: the stored session (secrets.json, 0600, in the data dir), else KYSO_USER + KYSO_PASSWORD_ENV (name of the variable holding the password). Data dir: KYSO_DATA_DIR or the OS default. Proxies (HTTPS_PROXY) need the optional undici package. Exit 0 synced, 2 some signature in conflict or refused, 64 no server, 69 server unreachable (nothing is lost), 77 not logged in.',
+    status: 'available',
   },
   queue: {
     usage: 'kyso queue    [--json]',
-    summary: 'Show the local queue as last synced.',
-    status: 'not-yet',
+    summary:
+      'Show the local queue as last synced (no network; safe beside a running app): each task with its local state (to sign, signed and waiting to send, sent, conflict with the reason, refused). --json prints one object: account, lastSyncAt, cursor, items, outbox, counts.',
+    status: 'available',
   },
   ui: {
     usage: 'kyso ui       [--port N] [--no-open]',
@@ -62,9 +76,10 @@ export const COMMANDS: Record<string, CommandHelp> = {
     status: 'available',
   },
   demo: {
-    usage: 'kyso demo',
-    summary: 'Reference server with sample Vietnamese documents + a SoftHSM demo token where available.',
-    status: 'not-yet',
+    usage: 'kyso demo     [--port N] [--server-port N] [--data-dir DIR] [--fresh] [--no-open] [--no-ui --json]',
+    summary:
+      'Reference server with sample Vietnamese documents (127.0.0.1) + a SoftHSM demo token (PIN 123456) with certificates bound to the demo leader and clerk, and the UI pointed at them; prints the URL and the PIN.',
+    status: 'available',
   },
 };
 

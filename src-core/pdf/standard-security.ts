@@ -230,7 +230,8 @@ function hash2B(pw: Buffer, salt: Buffer, udata: Buffer): Buffer {
     for (let j = 0; j < 16; j++) sum += e[j]!;
     const alg = ['sha256', 'sha384', 'sha512'][sum % 3]!;
     k = createHash(alg).update(e).digest();
-    if (i >= 63 && e[e.length - 1]! <= i - 32) break;
+    // ISO 32000-2 counts rounds from 1: stop when round ≥ 64 and the last byte ≤ round − 32.
+    if (i >= 63 && e[e.length - 1]! <= i - 31) break;
   }
   return k.subarray(0, 32);
 }

@@ -3,11 +3,19 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KysoError, toErrorValue, type ErrorCode } from '../../../src-shared/errors.js';
 import { errorText, t } from '../../../src-shared/i18n/translate.js';
+import { warningText } from '../../appearance/roles/index.js';
 import { signDocument } from '../../sign/sign-document.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { SIGNING_OPTIONS, openTokenSigner, planFromOptions, type SigningValues } from '../signing-options.js';
-import { boxAppearance } from './sign.js';
+import {
+  SIGNING_OPTIONS,
+  checkCertificateKind,
+  openTokenSigner,
+  planFromOptions,
+  rolePlanFor,
+  type SigningValues,
+} from '../signing-options.js';
+import { plainPlacement, stampReport } from './sign.js';
 
 /** Failures that end the whole batch: the token or the PIN is gone, retrying would not help. */
 const FATAL: ReadonlySet<ErrorCode> = new Set([
@@ -27,6 +35,9 @@ interface FileResult {
   status: 'signed' | 'failed' | 'skipped';
   error?: string;
   code?: string;
+  warnings?: Array<{ code: string; message: string }>;
+  stamp?: { page: number; rect: number[] } | null;
+  annotations?: Array<{ kind: string; subtype: string; page: number; rect: number[]; text?: string }>;
 }
 
 /**
@@ -52,7 +63,7 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
   if (inDir === outDir) throw new KysoError('USAGE', 'error.usage', { detail: 'OUT_DIR must differ from IN_DIR' });
   mkdirSync(outDir, { recursive: true });
   const plan = planFromOptions(v);
-  const { signer, certificate, session } = await openTokenSigner(v, ctx);
+  const { signer, certificate, session } = await openTokenSigner(v, ctx, (c) => checkCertificateKind(plan, c));
 
   const results: FileResult[] = names.map((n) => ({
     file: join(inDir, n),
@@ -66,21 +77,25 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
     while (stopped === null && next < results.length) {
       const r = results[next++]!;
       try {
+        const signingTime = new Date();
+        // The layout is per file: each document has its own text, placeholders and signatures.
+        const role = await rolePlanFor(plan, r.file, signer, signingTime);
+        if (role && role.warnings.length > 0) {
+          r.warnings = role.warnings.map((w) => ({ code: w.code, message: warningText(ctx.locale, w) }));
+          for (const w of r.warnings) {
+            ctx.stderr.write(`kyso: ${basename(r.file)}: ${t(ctx.locale, 'roles.warning', { text: w.message })}\n`);
+          }
+        }
         await signDocument({
           input: r.file,
           output: r.output,
           signer,
           level: plan.level,
           ...(plan.tsaUrl ? { tsaUrl: plan.tsaUrl } : {}),
-          placement: {
-            ...(plan.pageIndex !== undefined ? { pageIndex: plan.pageIndex } : {}),
-            ...(plan.rect ? { rect: plan.rect, appearance: boxAppearance } : {}),
-            signingTime: new Date(),
-            name: certificate.subject.commonName,
-            ...(plan.reason ? { reason: plan.reason } : {}),
-            ...(plan.location ? { location: plan.location } : {}),
-          },
+          placement: role ? role.placement : plainPlacement(plan, certificate.subject.commonName, signingTime),
+          ...(role?.prepare ? { prepare: role.prepare } : {}),
         });
+        if (role) Object.assign(r, stampReport(role));
         r.status = 'signed';
       } catch (e) {
         const ev = toErrorValue(e);
