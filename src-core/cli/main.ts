@@ -11,6 +11,8 @@ import { runTokens } from './commands/tokens.js';
 import { runSign } from './commands/sign.js';
 import { runBatch } from './commands/batch.js';
 import { runVerify } from './commands/verify.js';
+import { runSync } from './commands/sync.js';
+import { runQueue } from './commands/queue.js';
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { errorText } from '../../src-shared/i18n/translate.js';
 import { VERSION } from '../version.js';
@@ -23,6 +25,8 @@ const RUNNERS: Partial<Record<string, Runner>> = {
   sign: runSign,
   batch: runBatch,
   verify: runVerify,
+  sync: runSync,
+  queue: runQueue,
 };
 
 /**
