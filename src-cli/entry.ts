@@ -5,7 +5,10 @@
 import { main } from '../src-core/cli/main.js';
 import { runServerCommand } from '../src-server/cli.js';
 import { engineInspector } from '../src-server/domain/engine-inspector.js';
+import { runDemo } from '../src-core/cli/commands/demo.js';
+import { startDemoServer } from './demo.js';
 
 void main({
   server: (args, ctx) => runServerCommand(args, ctx, { inspector: engineInspector }),
+  demo: (args, ctx) => runDemo(args, ctx, startDemoServer),
 });

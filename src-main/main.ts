@@ -1,20 +1,84 @@
 /**
- * Electron main process: kept thin. It owns the window, the app:// scheme and IPC; everything
- * else is the src-core service, which is tested without Electron.
+ * Electron main process: kept thin. It owns the window, the app:// scheme (the renderer, plus
+ * ./api/blob and ./api/upload for files), typed IPC both ways, the native menu in the chosen
+ * language and notifications; everything else is the src-core service, tested without Electron.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, shell } from 'electron';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pathToFileURL } from 'node:url';
 import { APP_ENTRY, APP_HOST, APP_SCHEME } from './app-origin.js';
 import { CONTENT_SECURITY_POLICY, denyPermissions, hardenContents } from './content-security.js';
-import { registerIpcHandlers } from './ipc/typed-ipc.js';
+import { forwardEvents, registerIpcHandlers } from './ipc/typed-ipc.js';
+import { menuTemplate } from './menu.js';
 import { mainWindowOptions } from './window-options.js';
-import { createService } from '../src-core/service/create-service.js';
-import { pickLocale } from '../src-shared/i18n/translate.js';
+import { createService, type KysoService } from '../src-core/service/create-service.js';
+import { pickLocale, t } from '../src-shared/i18n/translate.js';
+import { VERSION } from '../src-core/version.js';
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+function fileResponse(path: string, type: string, extra: Record<string, string> = {}): Response {
+  const size = statSync(path).size;
+  const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': type,
+      'content-length': String(size),
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      ...extra,
+    },
+  });
+}
+
+/** app://kyso/… : the built renderer, and the service's files by id. */
+async function handleApp(req: Request, rendererRoot: string, service: KysoService): Promise<Response> {
+  const url = new URL(req.url);
+  if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
+  if (url.pathname.startsWith('/api/blob/')) {
+    const b = service.host.blob(decodeURIComponent(url.pathname.slice('/api/blob/'.length)));
+    if (!b || !existsSync(b.path)) return new Response('not found', { status: 404 });
+    const disposition = `${b.download || url.searchParams.get('download') ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(b.name)}`;
+    return fileResponse(b.path, b.mime, { 'content-disposition': disposition });
+  }
+  if (url.pathname === '/api/upload') {
+    if (req.method !== 'POST' || !req.body) return new Response('POST only', { status: 405 });
+    try {
+      const body = Readable.fromWeb(req.body as WebReadableStream);
+      const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
+      const uploadId = await service.host.receiveUpload(body, {
+        name: url.searchParams.get('name') ?? 'upload',
+        mime: type,
+      });
+      return Response.json({ uploadId });
+    } catch {
+      return Response.json(
+        { error: { code: 'INPUT_UNREADABLE', messageKey: 'error.inputUnreadable', params: { path: 'upload' } } },
+        { status: 400 },
+      );
+    }
+  }
+  const file = join(rendererRoot, decodeURIComponent(url.pathname));
+  if (!(file + sep).startsWith(rendererRoot + sep) || file === rendererRoot || !existsSync(file)) {
+    return new Response('not found', { status: 404 });
+  }
+  const ext = file.slice(file.lastIndexOf('.'));
+  return fileResponse(file, MIME[ext] ?? 'application/octet-stream');
+}
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -26,20 +90,19 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
-  // No window, webview or navigation leaves the app, and nothing is handed to the OS browser.
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
   app.on('window-all-closed', () => app.quit());
 
   void app.whenReady().then(() => {
     const rendererRoot = join(__dirname, '..', 'renderer');
-    protocol.handle(APP_SCHEME, (req) => {
-      const url = new URL(req.url);
-      const file = join(rendererRoot, decodeURIComponent(url.pathname));
-      if (url.host !== APP_HOST || !(file + sep).startsWith(rendererRoot + sep) || file === rendererRoot) {
-        return new Response('not found', { status: 404 });
-      }
-      return net.fetch(pathToFileURL(file).toString());
+    // Vietnamese unless KYSO_LANG or the saved setting says otherwise.
+    const locale = process.env.KYSO_LANG ? pickLocale(process.env.KYSO_LANG) : 'vi';
+    const service = createService({
+      transport: 'electron',
+      locale,
+      dataDir: process.env.KYSO_DATA_DIR ?? app.getPath('userData'),
     });
+    protocol.handle(APP_SCHEME, (req) => handleApp(req, rendererRoot, service));
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({
         responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
@@ -47,23 +110,58 @@ if (!app.requestSingleInstanceLock()) {
     });
     denyPermissions(session.defaultSession);
 
-    const api = createService({ transport: 'electron', locale: pickLocale(app.getLocale()) });
-    const options = mainWindowOptions(join(__dirname, 'preload.cjs'));
-    // The three flags that matter most are repeated at the constructor so static scanners
-    // (Electronegativity) and reviewers see them here; window-options.ts is tested to agree.
-    win = new BrowserWindow({
-      ...options,
-      webPreferences: {
-        ...options.webPreferences,
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        disableBlinkFeatures: 'Auxclick',
-      },
-    });
+    win = new BrowserWindow(mainWindowOptions(join(__dirname, 'preload.cjs')));
     const trustedId = win.webContents.id;
-    registerIpcHandlers(ipcMain, api, (sender) => sender.id === trustedId);
+    registerIpcHandlers(ipcMain, service, (sender) => sender.id === trustedId);
+    const events = service.host.events;
+    const stopForwarding = forwardEvents(win.webContents, (l) => events.subscribe(l));
+
+    // Native menu in the chosen language, rebuilt when it changes.
+    const buildMenu = (): void => {
+      const l = service.host.locale();
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          menuTemplate(l, {
+            navigate: (to) => events.emit({ type: 'navigate', to }),
+            openGuide: () => {
+              const guide = join(app.getAppPath(), 'docs', `user-guide.${l}.md`);
+              if (existsSync(guide)) void shell.openExternal(pathToFileURL(guide).toString());
+            },
+            about: () =>
+              void dialog.showMessageBox(win!, {
+                message: t(l, 'ui.menu.about'),
+                detail: t(l, 'ui.menu.aboutText', { version: VERSION }),
+              }),
+          }),
+        ),
+      );
+    };
+    buildMenu();
+
+    // New documents while the window is in the background: a system notification.
+    const stopNotify = events.subscribe((e) => {
+      if (e.type === 'locale') buildMenu();
+      if (e.type === 'queue' && e.newItems > 0 && Notification.isSupported() && !win?.isFocused()) {
+        const n = new Notification({
+          title: t(service.host.locale(), 'ui.notify.newItems', { n: e.newItems }),
+          body: e.titles.join('\n'),
+        });
+        n.on('click', () => {
+          win?.show();
+          win?.focus();
+          events.emit({ type: 'navigate', to: 'queue' });
+        });
+        n.show();
+      }
+    });
+
     win.once('ready-to-show', () => win?.show());
+    win.on('closed', () => {
+      stopForwarding();
+      stopNotify();
+      win = null;
+    });
+    app.on('before-quit', () => void service.host.close());
     void win.loadURL(APP_ENTRY);
   });
 }

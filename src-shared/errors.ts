@@ -50,7 +50,11 @@ export type ErrorCode =
   | 'OCSP_REJECTED'
   | 'REVOCATION_SIGNATURE_INVALID'
   | 'REVOCATION_MISMATCH'
-  | 'REVOCATION_STALE';
+  | 'REVOCATION_STALE'
+  // desktop service ↔ workflow server
+  | 'SERVER_UNREACHABLE'
+  | 'SERVER_REJECTED'
+  | 'NOT_SIGNED_IN';
 
 export interface KysoErrorValue {
   readonly code: ErrorCode;

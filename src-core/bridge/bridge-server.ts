@@ -9,10 +9,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import type { KysoApi } from '../../src-shared/api/contract.js';
 import { dispatch } from '../../src-shared/api/invoke.js';
+import { toErrorValue } from '../../src-shared/errors.js';
+import type { ServiceHost } from '../service/create-service.js';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -42,7 +45,8 @@ const MIME: Record<string, string> = {
 };
 
 export interface BridgeOptions {
-  api: KysoApi;
+  /** The service; when it carries a host (createService does), events and files are served too. */
+  api: KysoApi & { host?: ServiceHost };
   /** Built renderer folder (dist/renderer). */
   staticDir: string;
   port?: number;
@@ -98,6 +102,26 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return send(res, 403, 'text/plain; charset=utf-8', 'open the link printed by "kyso ui"');
     }
 
+    const svc = opts.api.host;
+    if (svc && url.pathname === '/api/events') return serveEvents(req, res, svc);
+    if (svc && url.pathname.startsWith('/api/blob/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method');
+      return serveBlob(req, res, svc, decodeURIComponent(url.pathname.slice('/api/blob/'.length)), url);
+    }
+    if (svc && url.pathname === '/api/upload') {
+      if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      // Never a type a cross-site form can send without a preflight (the Origin check stops those).
+      if (!UPLOAD_TYPES.includes(type)) return send(res, 415, 'text/plain; charset=utf-8', 'unsupported type');
+      try {
+        const uploadId = await svc.receiveUpload(req, { name: url.searchParams.get('name') ?? 'upload', mime: type });
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ uploadId }));
+      } catch (e) {
+        res.shouldKeepAlive = false;
+        return send(res, 400, 'application/json; charset=utf-8', JSON.stringify({ error: toErrorValue(e) }));
+      }
+    }
+
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -148,17 +172,101 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   };
 }
 
+const UPLOAD_TYPES = ['application/pdf', 'image/png', 'application/octet-stream'];
+
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, {
-    'content-type': type,
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-resource-policy': 'same-origin',
-    'cache-control': 'no-store',
-  });
+  res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS });
   res.end(body);
+}
+
+/**
+ * Server-sent events: the service's events (token inserted/removed, queue, batch progress …) as
+ * `data: JSON` lines. A reconnecting EventSource sends Last-Event-ID and gets what it missed.
+ */
+function serveEvents(req: IncomingMessage, res: ServerResponse, host: ServiceHost): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/event-stream; charset=utf-8',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 1000\n\n');
+  const write = (e: { seq: number }): void => {
+    res.write(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`);
+  };
+  const last = Number(req.headers['last-event-id'] ?? NaN);
+  if (Number.isInteger(last)) for (const e of host.events.since(last)) write(e);
+  const unsubscribe = host.events.subscribe(write);
+  const ping = setInterval(() => res.write(': ping\n\n'), 15000);
+  ping.unref();
+  const end = (): void => {
+    clearInterval(ping);
+    unsubscribe();
+  };
+  req.once('close', end);
+  res.once('close', end);
+}
+
+/** A file the service handed out by id (document, signed file, image, support bundle); Range supported. */
+async function serveBlob(
+  req: IncomingMessage,
+  res: ServerResponse,
+  host: ServiceHost,
+  id: string,
+  url: URL,
+): Promise<void> {
+  const b = host.blob(id);
+  if (!b) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+  const size = (await stat(b.path)).size;
+  const headers: Record<string, string | number> = {
+    ...SECURITY_HEADERS,
+    'content-type': b.mime,
+    'accept-ranges': 'bytes',
+    'content-disposition': `${b.download || url.searchParams.get('download') ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(b.name)}`,
+  };
+  const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  if (range && (range[1] || range[2])) {
+    if (range[1]) {
+      start = Number(range[1]);
+      end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    } else {
+      start = Math.max(0, size - Number(range[2]));
+    }
+    if (start > end || start >= size) {
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    status = 206;
+    headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  }
+  headers['content-length'] = size === 0 ? 0 : end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD' || size === 0) return void res.end();
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(b.path, { start, end });
+    stream.once('error', () => {
+      res.destroy();
+      resolve();
+    });
+    res.once('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -5,6 +5,7 @@
  */
 import { channels, ipcChannel, type ApiResult, type ChannelName, type KysoApi } from '../../src-shared/api/contract.js';
 import { dispatch } from '../../src-shared/api/invoke.js';
+import { EVENT_CHANNEL, UiEvent } from '../../src-shared/api/ui-types.js';
 import { isAppUrl } from '../app-origin.js';
 
 export interface IpcSender {
@@ -35,4 +36,20 @@ export function registerIpcHandlers(
     });
   }
   return () => names.forEach((n) => ipcMain.removeHandler(ipcChannel(n)));
+}
+
+export interface EventTarget {
+  isDestroyed(): boolean;
+  send(channel: string, payload: unknown): void;
+}
+
+/**
+ * Events main → renderer: every service event is validated against the contract's schema and
+ * sent on the one event channel; the preload hands it to the page's listener.
+ */
+export function forwardEvents(target: EventTarget, subscribe: (l: (e: UiEvent) => void) => () => void): () => void {
+  return subscribe((e) => {
+    const parsed = UiEvent.safeParse(e);
+    if (parsed.success && !target.isDestroyed()) target.send(EVENT_CHANNEL, parsed.data);
+  });
 }

@@ -650,9 +650,17 @@ export const vi = {
   'ui.notify.newItems': 'Có {{n}} văn bản mới cần xử lý',
   'ui.doc.anchorMissing':
     'Không tìm thấy tên người ký trong văn bản để đặt chữ ký theo thể thức; khung chữ ký đang ở vị trí mặc định — hãy kéo đến đúng chỗ.',
-  'ui.doc.stampFallback': 'Khung đỏ ở trang {{page}}: vị trí mặc định; kéo để đặt đúng chỗ.',
+  'ui.doc.stampFallback':
+    'Không tìm thấy tên người ký trong văn bản: khung đỏ ở trang {{page}} là vị trí mặc định — kéo đến đúng chỗ.',
   'ui.sign.defaultPlacement':
     'Không tìm thấy tên người ký trong văn bản: chữ ký đặt ở vị trí mặc định, trang {{page}}.',
+  'ui.error.noSealImage': 'Chưa có ảnh con dấu của cơ quan: vào Cài đặt → Ảnh con dấu để chọn trước khi phát hành.',
+  'ui.outbox.conflictFeed': 'Văn bản đã thay đổi trên máy chủ ({{code}}). {{reason}}',
+  'ui.conflict.DOCUMENT_RECALLED': 'Văn bản đã bị thu hồi: {{reason}}',
+  'ui.conflict.VERSION_CONFLICT': 'Trên máy chủ đã có phiên bản mới hơn của văn bản. {{reason}}',
+  'ui.conflict.ASSIGNMENT_NOT_OPEN': 'Việc ký văn bản này đã xong hoặc không còn được giao cho bạn. {{reason}}',
+  'ui.conflict.ASSIGNMENT_REMOVED': 'Việc ký văn bản này đã được giao cho người khác. {{reason}}',
+  'ui.error.contentNotHere': 'Chưa tải được nội dung văn bản "{{title}}" về máy; cần kết nối máy chủ một lần.',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -1302,9 +1310,17 @@ export const en: Record<MessageKey, string> = {
   'ui.notify.newItems': '{{n}} new documents to handle',
   'ui.doc.anchorMissing':
     "The signer's name was not found in the document to place the signature by the rules; the box is at a default position — drag it to the right place.",
-  'ui.doc.stampFallback': 'The red box on page {{page}}: a default position; drag it to the right place.',
+  'ui.doc.stampFallback':
+    "The signer's name is not in the document: the red box on page {{page}} is a default position — drag it to the right place.",
   'ui.sign.defaultPlacement':
     "The signer's name is not in the document: the signature was placed at the default position, page {{page}}.",
+  'ui.error.noSealImage': 'No organisation seal image yet: choose one in Settings → Seal image before issuing.',
+  'ui.outbox.conflictFeed': 'The document changed on the server ({{code}}). {{reason}}',
+  'ui.conflict.DOCUMENT_RECALLED': 'The document was recalled: {{reason}}',
+  'ui.conflict.VERSION_CONFLICT': 'A newer version of the document is on the server. {{reason}}',
+  'ui.conflict.ASSIGNMENT_NOT_OPEN': 'Signing this document is done or no longer assigned to you. {{reason}}',
+  'ui.conflict.ASSIGNMENT_REMOVED': 'Signing this document was reassigned. {{reason}}',
+  'ui.error.contentNotHere': 'The content of "{{title}}" is not on this computer yet; connect to the server once.',
 };
 
 export const locales = ['vi', 'en'] as const;

@@ -1,11 +1,61 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startBridge } from '../../bridge/bridge-server.js';
-import { createService } from '../../service/create-service.js';
+import { startBridge, type Bridge } from '../../bridge/bridge-server.js';
+import { createService, type KysoService, type ServiceOptions } from '../../service/create-service.js';
 import { rendererDir } from '../../util/paths.js';
 import { KysoError } from '../../../src-shared/errors.js';
+import { pickLocale } from '../../../src-shared/i18n/translate.js';
 import type { CliContext } from '../context.js';
+
+export interface RunningUi {
+  bridge: Bridge;
+  service: KysoService;
+  close(): Promise<void>;
+}
+
+/** The service behind the localhost bridge (browser mode); `kyso ui` and `kyso demo` use it. */
+export async function startUi(
+  ctx: CliContext,
+  o: { port: number; service?: Partial<ServiceOptions> } = { port: 0 },
+): Promise<RunningUi> {
+  const staticDir = rendererDir();
+  if (!existsSync(`${staticDir}/index.html`)) {
+    throw new KysoError('INPUT_UNREADABLE', 'error.inputUnreadable', { path: `${staticDir} (run "npm run build")` });
+  }
+  // The app speaks Vietnamese unless KYSO_LANG (or the saved setting) says otherwise.
+  const locale = ctx.env.KYSO_LANG ? pickLocale(ctx.env.KYSO_LANG) : 'vi';
+  const service = createService({ transport: 'browser', locale, env: ctx.env, ...o.service });
+  const bridge = await startBridge({ api: service, staticDir, port: o.port });
+  return {
+    bridge,
+    service,
+    close: async () => {
+      await bridge.close();
+      await service.host.close();
+    },
+  };
+}
+
+export function parsePort(v: string | undefined): number {
+  const port = v === undefined ? 0 : Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new KysoError('USAGE', 'error.usage', { detail: '--port must be 0..65535' });
+  }
+  return port;
+}
+
+export function waitForSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
 
 export async function runUi(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
@@ -13,32 +63,16 @@ export async function runUi(args: string[], ctx: CliContext): Promise<number> {
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean', default: false } },
     strict: true,
   });
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new KysoError('USAGE', 'error.usage', { detail: '--port must be 0..65535' });
-  }
-  const staticDir = rendererDir();
-  if (!existsSync(`${staticDir}/index.html`)) {
-    throw new KysoError('INPUT_UNREADABLE', 'error.inputUnreadable', { path: `${staticDir} (run "npm run build")` });
-  }
-  const bridge = await startBridge({
-    api: createService({ transport: 'browser', locale: ctx.locale }),
-    staticDir,
-    port,
-  });
+  const ui = await startUi(ctx, { port: parsePort(values.port) });
   // The URL goes to stdout alone so scripts and tests can read it; the secret is one-time.
-  ctx.stdout.write(`${bridge.launchUrl}\n`);
-  if (!values['no-open']) openBrowser(bridge.launchUrl);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await bridge.close();
+  ctx.stdout.write(`${ui.bridge.launchUrl}\n`);
+  if (!values['no-open']) openBrowser(ui.bridge.launchUrl);
+  await waitForSignal();
+  await ui.close();
   return 0;
 }
 
-function openBrowser(url: string): void {
+export function openBrowser(url: string): void {
   const cmd = process.platform === 'win32' ? 'explorer' : process.platform === 'darwin' ? 'open' : 'xdg-open';
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);

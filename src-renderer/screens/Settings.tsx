@@ -1,0 +1,250 @@
+import { useEffect, useRef, useState } from 'react';
+import type { KysoApi } from '../../src-shared/api/contract';
+import { PADES_LEVEL_NAMES, type ImageInfo, type Settings, type SettingsPatch } from '../../src-shared/api/ui-types';
+import type { Locale } from '../../src-shared/i18n/messages';
+import { blobUrl, uploadFile } from '../api-client';
+import { useI18n } from '../i18n';
+
+interface Props {
+  api: KysoApi;
+  onLocale(l: Locale): void;
+}
+
+export function SettingsScreen({ api, onLocale }: Props) {
+  const { t, err } = useI18n();
+  const [saved, setSaved] = useState<Settings | null>(null);
+  const [form, setForm] = useState<SettingsPatch & { modulesText?: string; trustText?: string }>({});
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useEffect(() => {
+    api['settings.get']({}).then(
+      (s) => {
+        setSaved(s);
+        setForm({ ...s, modulesText: s.modulePaths.join('\n'), trustText: s.trustFiles.join('\n') });
+      },
+      (e: unknown) => setStatus({ ok: false, text: err(e) }),
+    );
+  }, [api, err]);
+
+  if (!saved) return <p className="muted">{t('ui.viewer.loading')}</p>;
+  const set = (p: Partial<typeof form>): void => {
+    setForm((f) => ({ ...f, ...p }));
+    setStatus(null);
+  };
+  const lines = (s: string | undefined): string[] =>
+    (s ?? '')
+      .split('\n')
+      .map((x) => x.trim())
+      .filter(Boolean);
+
+  const save = async (): Promise<void> => {
+    const patch: SettingsPatch = {
+      serverUrl: (form.serverUrl ?? '').trim(),
+      proxy: (form.proxy ?? '').trim(),
+      tsaUrl: (form.tsaUrl ?? '').trim(),
+      level: form.level ?? saved.level,
+      revocationMode: form.revocationMode ?? saved.revocationMode,
+      locale: form.locale ?? saved.locale,
+      modulePaths: lines(form.modulesText),
+      trustFiles: lines(form.trustText),
+    };
+    try {
+      const s = await api['settings.update']({ patch });
+      setSaved(s);
+      if (s.locale !== saved.locale) onLocale(s.locale);
+      setStatus({ ok: true, text: t('ui.settings.saved') });
+    } catch (e) {
+      setStatus({ ok: false, text: err(e) });
+    }
+  };
+
+  return (
+    <section className="settings" aria-labelledby="settings-h">
+      <div className="screen-head">
+        <h2 id="settings-h">{t('nav.settings')}</h2>
+      </div>
+      <form
+        className="settings-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <fieldset>
+          <legend>{t('ui.settings.server')}</legend>
+          <label className="field">
+            <span>{t('ui.settings.serverUrl')}</span>
+            <input
+              type="url"
+              value={form.serverUrl ?? ''}
+              onChange={(e) => set({ serverUrl: e.target.value })}
+              placeholder="https://vanban.example.gov.vn"
+              data-testid="set-server"
+            />
+          </label>
+          <label className="field">
+            <span>{t('ui.settings.proxy')}</span>
+            <input
+              type="url"
+              value={form.proxy ?? ''}
+              onChange={(e) => set({ proxy: e.target.value })}
+              placeholder="http://proxy:3128"
+            />
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>{t('ui.settings.signing')}</legend>
+          <label className="field">
+            <span>{t('ui.settings.tsa')}</span>
+            <input
+              type="url"
+              value={form.tsaUrl ?? ''}
+              onChange={(e) => set({ tsaUrl: e.target.value })}
+              placeholder="http://tsa.example.gov.vn"
+            />
+          </label>
+          <label className="field">
+            <span>{t('ui.settings.level')}</span>
+            <select
+              value={form.level ?? saved.level}
+              onChange={(e) => set({ level: e.target.value as Settings['level'] })}
+            >
+              {PADES_LEVEL_NAMES.map((l) => (
+                <option key={l} value={l}>
+                  {t(`ui.settings.level.${l}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset className="radios">
+            <legend>{t('ui.settings.revocation')}</legend>
+            {(['online', 'offline'] as const).map((m) => (
+              <label key={m} className="radio">
+                <input
+                  type="radio"
+                  name="revocation"
+                  checked={(form.revocationMode ?? saved.revocationMode) === m}
+                  onChange={() => set({ revocationMode: m })}
+                />
+                {t(`ui.settings.revocation.${m}`)}
+              </label>
+            ))}
+          </fieldset>
+          <label className="field">
+            <span>{t('ui.settings.drivers')}</span>
+            <textarea
+              rows={2}
+              value={form.modulesText ?? ''}
+              onChange={(e) => set({ modulesText: e.target.value })}
+              placeholder="/usr/lib/libvgca.so"
+            />
+            <small className="muted">{t('ui.settings.driversHelp')}</small>
+          </label>
+          <label className="field">
+            <span>{t('ui.settings.trust')}</span>
+            <textarea rows={2} value={form.trustText ?? ''} onChange={(e) => set({ trustText: e.target.value })} />
+            <small className="muted">{t('ui.settings.trustHelp')}</small>
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>{t('ui.settings.appearance')}</legend>
+          <label className="field">
+            <span>{t('app.language')}</span>
+            <select
+              value={form.locale ?? saved.locale}
+              onChange={(e) => set({ locale: e.target.value === 'en' ? 'en' : 'vi' })}
+              data-testid="set-locale"
+            >
+              <option value="vi">Tiếng Việt</option>
+              <option value="en">English</option>
+            </select>
+          </label>
+          <div className="images">
+            <ImagePicker api={api} kind="signature" info={saved.signatureImage} onChange={setSaved} />
+            <ImagePicker api={api} kind="seal" info={saved.sealImage} onChange={setSaved} />
+          </div>
+        </fieldset>
+        <div className="form-actions">
+          <button type="submit" className="primary" data-testid="settings-save">
+            {t('ui.settings.save')}
+          </button>
+          {status && (
+            <span className={status.ok ? 'good' : 'error'} role="status">
+              {status.text}
+            </span>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function ImagePicker(p: {
+  api: KysoApi;
+  kind: 'signature' | 'seal';
+  info: ImageInfo | null;
+  onChange(s: Settings): void;
+}) {
+  const { t, err } = useI18n();
+  const input = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pick = async (file: File): Promise<void> => {
+    setError(null);
+    try {
+      const uploadId = await uploadFile(file);
+      p.onChange(await p.api['settings.setImage']({ kind: p.kind, uploadId }));
+    } catch (e) {
+      setError(err(e));
+    }
+  };
+  return (
+    <div className="image-picker" data-testid={`image-${p.kind}`}>
+      <span className="label">{t(`ui.settings.image.${p.kind}`)}</span>
+      <div className={`preview preview-${p.kind}`}>
+        {p.info ? (
+          <img src={blobUrl(p.info.blobId)} alt={t(`ui.settings.image.${p.kind}`)} />
+        ) : (
+          <span className="muted small">{t('ui.settings.image.none')}</span>
+        )}
+      </div>
+      {p.info && (
+        <span className="small muted">
+          {p.info.width}×{p.info.height} · {t('ui.settings.image.ink', { ink: p.info.ink })}
+        </span>
+      )}
+      {p.info?.warnings.map((w, i) => (
+        <span key={i} className="small warn">
+          {err(w)}
+        </span>
+      ))}
+      {error && <span className="small error">{error}</span>}
+      <div className="row-actions">
+        <button type="button" onClick={() => input.current?.click()}>
+          {t('ui.settings.image.choose')}
+        </button>
+        {p.info && (
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => void p.api['settings.setImage']({ kind: p.kind, uploadId: null }).then(p.onChange)}
+          >
+            {t('ui.settings.image.remove')}
+          </button>
+        )}
+      </div>
+      <input
+        ref={input}
+        type="file"
+        accept="image/png"
+        className="visually-hidden"
+        tabIndex={-1}
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) void pick(f);
+          e.target.value = '';
+        }}
+        data-testid={`image-input-${p.kind}`}
+      />
+    </div>
+  );
+}
