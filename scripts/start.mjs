@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app where the Electron binary exists; otherwise the same UI in the
-// browser through `kyso ui` (this is the case on machines where Electron cannot be downloaded).
+// browser. With nothing configured (no KYSO_SERVER_URL), the browser mode starts `kyso demo`: the
+// reference server with Vietnamese sample documents and a SoftHSM demo token, so a new user sees
+// the whole flow; with a server configured it starts plain `kyso ui`.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -14,8 +16,8 @@ try {
 }
 const [cmd, args] = electronPath
   ? [electronPath, ['.']]
-  : [process.execPath, ['bin/kyso', 'ui', ...process.argv.slice(2)]];
-if (!electronPath) console.error('Electron binary not installed: starting browser mode (kyso ui).');
+  : [process.execPath, ['bin/kyso', process.env.KYSO_SERVER_URL ? 'ui' : 'demo', ...process.argv.slice(2)]];
+if (!electronPath) console.error('Electron binary not installed: starting browser mode.');
 const child = spawn(cmd, args, { stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
