@@ -8,7 +8,6 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pathToFileURL } from 'node:url';
 import { APP_ENTRY, APP_HOST, APP_SCHEME } from './app-origin.js';
 import { CONTENT_SECURITY_POLICY, denyPermissions, hardenContents } from './content-security.js';
 import { forwardEvents, registerIpcHandlers } from './ipc/typed-ipc.js';
@@ -90,7 +89,8 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
+  // No window, webview or navigation leaves the app, and nothing is handed to the OS browser.
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
   app.on('window-all-closed', () => app.quit());
 
   void app.whenReady().then(() => {
@@ -110,7 +110,19 @@ if (!app.requestSingleInstanceLock()) {
     });
     denyPermissions(session.defaultSession);
 
-    win = new BrowserWindow(mainWindowOptions(join(__dirname, 'preload.cjs')));
+    const options = mainWindowOptions(join(__dirname, 'preload.cjs'));
+    // The flags that matter most are repeated at the constructor so static scanners
+    // (Electronegativity) and reviewers see them here; window-options.ts is tested to agree.
+    win = new BrowserWindow({
+      ...options,
+      webPreferences: {
+        ...options.webPreferences,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        disableBlinkFeatures: 'Auxclick',
+      },
+    });
     const trustedId = win.webContents.id;
     registerIpcHandlers(ipcMain, service, (sender) => sender.id === trustedId);
     const events = service.host.events;
@@ -125,7 +137,8 @@ if (!app.requestSingleInstanceLock()) {
             navigate: (to) => events.emit({ type: 'navigate', to }),
             openGuide: () => {
               const guide = join(app.getAppPath(), 'docs', `user-guide.${l}.md`);
-              if (existsSync(guide)) void shell.openExternal(pathToFileURL(guide).toString());
+              // Shown in the app's own folder view rather than handed to another program.
+              if (existsSync(guide)) shell.showItemInFolder(guide);
             },
             about: () =>
               void dialog.showMessageBox(win!, {
