@@ -97,6 +97,8 @@ export function App({ api }: { api: KysoApi }) {
   // Events pushed by the service: token hot-plug, sync status, queue changes, batch progress.
   const localeRef = useRef(i18n);
   localeRef.current = i18n;
+  const sessionRef = useRef(session);
+  sessionRef.current = session;
   useEffect(
     () =>
       subscribeEvents((e: UiEvent) => {
@@ -106,7 +108,16 @@ export function App({ api }: { api: KysoApi }) {
             break;
           case 'sync':
             setSync(e.status);
-            if (e.status.state === 'signed-out') api['session.state']({}).then(setSession, () => undefined);
+            // Signed in or out elsewhere (a stored session restored, a session that expired).
+            if ((e.status.state === 'signed-out') !== !sessionRef.current?.user) {
+              api['session.state']({}).then(
+                (s) => {
+                  setSession(s);
+                  loadQueue();
+                },
+                () => undefined,
+              );
+            }
             break;
           case 'queue':
             if (queueTimer.current) clearTimeout(queueTimer.current);

@@ -217,7 +217,10 @@ export function createService(opts: ServiceOptions): KysoService {
       return tokens.refresh();
     },
 
-    'session.state': async () => sync.session(),
+    'session.state': async () => {
+      await sync.ready();
+      return sync.session();
+    },
     'session.loginToken': async (req) => {
       const pin = req.pin === null ? null : Buffer.from(req.pin, 'utf8');
       (req as { pin: string | null }).pin = null;
@@ -232,8 +235,14 @@ export function createService(opts: ServiceOptions): KysoService {
     'session.loginPassword': async (req) => sync.loginPassword(req.username, req.password),
     'session.logout': async () => sync.logout(),
 
-    'queue.list': async () => sync.queue(),
-    'sync.status': async () => sync.status(),
+    'queue.list': async () => {
+      await sync.ready();
+      return sync.queue();
+    },
+    'sync.status': async () => {
+      await sync.ready();
+      return sync.status();
+    },
     'sync.now': async () => sync.syncNow(),
     'outbox.list': async () => ({
       entries: await Promise.all(

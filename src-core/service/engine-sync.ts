@@ -8,6 +8,7 @@
  * (GET /me: role, title, organisation). Both use the engine's own authenticated client, so the
  * tokens never leave it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UserInfo } from '../../src-shared/api/sync-types.js';
 import type {
@@ -28,6 +29,7 @@ import { authed, type SyncContext } from '../sync/sync-context.js';
 import { SyncEngine } from '../sync/sync-engine.js';
 import type { LocalQueueItem, OutboxEntry as EngineEntry, SyncStatus as EngineStatus } from '../sync/types.js';
 import type { DocumentSigner } from '../sign/sign-document.js';
+import { writeFileAtomic } from './data-dir.js';
 import { ADVICE_FOR } from './http-sync.js';
 import type { OutboxSignRequest, SyncChange, SyncPort } from './sync-port.js';
 
@@ -65,7 +67,9 @@ export class EngineSyncPort implements SyncPort {
   private lastStatus: EngineStatus | null = null;
   private started = false;
 
-  constructor(private o: EngineSyncOptions) {}
+  constructor(private o: EngineSyncOptions) {
+    this.loadMeta();
+  }
 
   /** Opens the engine (once; again after the server changes). */
   private async eng(): Promise<SyncEngine> {
@@ -86,6 +90,10 @@ export class EngineSyncPort implements SyncPort {
       });
       e.events.on('queue', () => void this.onQueueChanged());
       e.events.on('outbox', (entry) => this.emit({ kind: 'outbox', entry: this.entryView(entry) }));
+      // Set up the engine's connection (proxy choice) before anything authenticates: doing it
+      // later replaces the HTTP client and its auth session, and two refreshes of the same
+      // rotating refresh token would make the server revoke the login.
+      if (e.serverUrl) await e.connectionMode().catch(() => null);
       this.engine = e;
       this.lastStatus = e.status();
       if (this.lastStatus.signedIn) void this.loadUser();
@@ -97,6 +105,10 @@ export class EngineSyncPort implements SyncPort {
     } finally {
       this.opening = null;
     }
+  }
+
+  async ready(): Promise<void> {
+    await this.eng().catch(() => undefined);
   }
 
   private emit(c: SyncChange): void {
@@ -183,11 +195,34 @@ export class EngineSyncPort implements SyncPort {
   private loginMethod: 'certificate' | 'password' | null = null;
   private loginCert: string | null = null;
 
+  /** How the stored session was made (shown after a restart); no secret in it. */
+  private get metaPath(): string {
+    return join(this.o.dataDir, 'session.json');
+  }
+
+  private saveMeta(): void {
+    void writeFileAtomic(
+      this.metaPath,
+      JSON.stringify({ method: this.loginMethod, certificateSha256: this.loginCert }),
+    ).catch(() => undefined);
+  }
+
+  private loadMeta(): void {
+    try {
+      const m = JSON.parse(readFileSync(this.metaPath, 'utf8')) as { method?: unknown; certificateSha256?: unknown };
+      this.loginMethod = m.method === 'certificate' || m.method === 'password' ? m.method : null;
+      this.loginCert = typeof m.certificateSha256 === 'string' ? m.certificateSha256 : null;
+    } catch {
+      // no stored session
+    }
+  }
+
   async loginPassword(username: string, password: string): Promise<SessionState> {
     const e = await this.eng();
     await e.loginWithPassword(username, password);
     this.loginMethod = 'password';
     this.loginCert = null;
+    this.saveMeta();
     await this.afterLogin(e);
     return this.session();
   }
@@ -197,6 +232,7 @@ export class EngineSyncPort implements SyncPort {
     await e.loginWithCertificate(challengeSignerFrom(signer));
     this.loginMethod = 'certificate';
     this.loginCert = certSha256;
+    this.saveMeta();
     await this.afterLogin(e);
     return this.session();
   }

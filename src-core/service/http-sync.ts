@@ -134,6 +134,10 @@ export class HttpSyncAdapter implements SyncPort {
     }
   }
 
+  async ready(): Promise<void> {
+    // Nothing to open: the session lives in memory only.
+  }
+
   onChange(l: (c: SyncChange) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

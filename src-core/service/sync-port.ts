@@ -32,6 +32,8 @@ export interface OutboxSignRequest {
 
 export interface SyncPort {
   readonly backend: SyncStatus['backend'];
+  /** Resolves when the store is open (a stored session is known). */
+  ready(): Promise<void>;
   session(): SessionState;
   status(): SyncStatus;
   configure(o: { serverUrl: string; proxy: string; tsaUrl?: string }): Promise<void>;
