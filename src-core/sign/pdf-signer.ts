@@ -19,7 +19,8 @@ import { PdfReader, PdfReadError } from '../pdf/reader.js';
 import { PdfSyntaxError } from '../pdf/parser.js';
 import { PdfFilterError } from '../pdf/filters.js';
 import { addSignatureField, BYTE_RANGE_PLACEHOLDER, docMdpLevel, type FieldOptions } from './signature-field.js';
-import { findSignatureByField } from './signature-lookup.js';
+import { readFieldLock } from './field-lock.js';
+import { findSignatureByField, listSignatures } from './signature-lookup.js';
 import type { HashAlg } from '../token/mechanisms.js';
 
 const COPY_CHUNK = 1 << 20;
@@ -80,6 +81,14 @@ export async function appendSignedRevision(
     if (placement.kind === 'sig' && docMdpLevel(reader) === 1) {
       throw new KysoError('INPUT_MALFORMED', 'error.inputMalformed', {
         detail: 'the document is certified with "no changes allowed" (DocMDP P=1)',
+      });
+    }
+    if (
+      placement.kind === 'sig' &&
+      listSignatures(reader).some((s) => readFieldLock(reader, s.sig, s.field)?.p === 1)
+    ) {
+      throw new KysoError('INPUT_MALFORMED', 'error.inputMalformed', {
+        detail: 'an earlier signature locks the document with "no changes allowed" (/Lock P=1)',
       });
     }
     const update = new IncrementalUpdate(reader);

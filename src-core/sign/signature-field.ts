@@ -21,6 +21,7 @@ import {
   type PdfObject,
 } from '../pdf/objects.js';
 import type { PageInfo, PdfReader } from '../pdf/reader.js';
+import { fieldMdpReference, lockDict, type FieldLock } from './field-lock.js';
 import { appearanceMatrix, visibleRectToUser, type Rect } from './placement.js';
 
 export const BYTE_RANGE_PLACEHOLDER = '[0 ********** ********** **********]';
@@ -54,6 +55,8 @@ export interface FieldOptions {
    * filling and signing, 3: also annotations). Only the first signature may certify.
    */
   certify?: 1 | 2 | 3;
+  /** FieldMDP: form fields this signature locks (changing them later breaks the signature). */
+  lockFields?: FieldLock;
 }
 
 export interface FieldRefs {
@@ -190,7 +193,10 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
     if (existingFieldNames(reader, fieldsEntry).size > 0 && hasSignatures(reader, fieldsEntry)) {
       throw new KysoError('USAGE', 'error.usage', { detail: 'a certification signature must be the first signature' });
     }
-    sig.set('Reference', [
+  }
+  const references: PdfDict[] = [];
+  if (opts.certify !== undefined) {
+    references.push(
       new PdfDict()
         .set('Type', PdfName.of('SigRef'))
         .set('TransformMethod', PdfName.of('DocMDP'))
@@ -198,8 +204,14 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
           'TransformParams',
           new PdfDict().set('Type', PdfName.of('TransformParams')).set('P', opts.certify).set('V', PdfName.of('1.2')),
         ),
-    ]);
+    );
   }
+  if (opts.lockFields) {
+    if (opts.kind !== 'sig')
+      throw new KysoError('USAGE', 'error.usage', { detail: 'a document timestamp locks no field' });
+    references.push(fieldMdpReference(opts.lockFields, reader.rootRef));
+  }
+  if (references.length > 0) sig.set('Reference', references);
   sig.set('ByteRange', new PdfRaw(Buffer.from(BYTE_RANGE_PLACEHOLDER, 'latin1')));
   // /Contents last: its offset is found right after the ByteRange placeholder.
   sig.set('Contents', new PdfRaw(Buffer.from(`<${'0'.repeat(opts.contentsHexLength)}>`, 'latin1')));
@@ -231,6 +243,7 @@ export function addSignatureField(reader: PdfReader, update: IncrementalUpdate, 
     .set('P', page.ref)
     .set('Rect', [...rect])
     .set('AP', new PdfDict().set('N', apRef));
+  if (opts.lockFields) field.set('Lock', lockDict(opts.lockFields));
   update.set(fieldRef, field);
 
   // /Fields: an indirect array is edited in place; a direct one is replaced in /AcroForm.

@@ -41,7 +41,7 @@ export interface DiffResult {
   changes: Change[];
   /** New signature widgets with a visible rectangle (matters under certification). */
   visibleSignatureWidgetsAdded: number;
-  /** Names of form fields whose values changed. */
+  /** Names of form fields whose values changed, signature fields signed included (for FieldMDP). */
   changedFieldNames: string[];
 }
 
@@ -251,6 +251,7 @@ export function analyseLaterRevisions(reader: PdfReader, signedSection: number):
           explainTree(newObj.get('V'));
           explainTree(newObj.get('AP'));
           if (hasVisibleRect(newObj, after)) visibleSignatureWidgetsAdded++;
+          changedFieldNames.push(fieldName(newObj, after));
           add(num, gen, 'FORM_FILLING', 'signature-field-filled');
         } else if (
           onlyValue &&

@@ -11,7 +11,8 @@ import { t } from '../../src-shared/i18n/translate.js';
 import { decodeCertificate, first, OID } from '../pki/cert-decode.js';
 import { certificateKind } from '../pki/cert-kind.js';
 import { PdfReader } from '../pdf/reader.js';
-import { PdfStream, PdfString, isArray, isNumber, isRef } from '../pdf/objects.js';
+import { PdfStream, PdfString, isArray, isName, isNumber, isRef } from '../pdf/objects.js';
+import { isLockedField, readFieldLock } from '../sign/field-lock.js';
 import { listSignatures, type FoundSignature } from '../sign/signature-lookup.js';
 import { asInputError } from '../sign/pdf-signer.js';
 import { KysoError } from '../../src-shared/errors.js';
@@ -97,7 +98,9 @@ function docMdp(reader: PdfReader): { permission: number; sigRefNum: number } | 
   let p = 2;
   if (isArray(refs)) {
     for (const r of refs) {
-      const params = reader.dictOf(reader.dictOf(r)?.get('TransformParams'));
+      const sigRef = reader.dictOf(r);
+      if (!sigRef || !isName(reader.resolveValue(sigRef.get('TransformMethod')), 'DocMDP')) continue;
+      const params = reader.dictOf(sigRef.get('TransformParams'));
       const v = params ? reader.resolveValue(params.get('P')) : undefined;
       if (isNumber(v)) p = v;
     }
@@ -186,6 +189,14 @@ export async function verifyPdf(path: string, opts: VerifyOptions): Promise<Veri
   }
 }
 
+/** DocMDP-style permission P (1: no changes; 2: form filling and signing; 3: also annotations). */
+function exceedsPermission(p: number, diff: DiffResult): boolean {
+  return (
+    (p === 1 && diff.changes.some((x) => x.level !== 'LTA_UPDATES')) ||
+    (p === 2 && (diff.level === 'ANNOTATIONS' || diff.visibleSignatureWidgetsAdded > 0))
+  );
+}
+
 function tstTime(i: IntegrityResult): Date | null {
   return i.cms?.timestamp?.genTime ?? null;
 }
@@ -267,10 +278,18 @@ async function judge(
   else if (c.mdp && diff.level !== 'NONE' && s.kind === 'sig') {
     // Certification rules bind every signature in a certified document.
     const p = c.mdp.permission;
-    const tooMuch =
-      (p === 1 && diff.changes.some((x) => x.level !== 'LTA_UPDATES')) ||
-      (p === 2 && (diff.level === 'ANNOTATIONS' || diff.visibleSignatureWidgetsAdded > 0));
-    if (tooMuch) fail('FORMAT_FAILURE', reason('error', 'verify.certificationViolated', { p, detail: details }));
+    if (exceedsPermission(p, diff))
+      fail('FORMAT_FAILURE', reason('error', 'verify.certificationViolated', { p, detail: details }));
+  }
+  // FieldMDP. The lock is read from the newest revision: a later change to this signature's
+  // dictionary or to its field's /Lock is itself an OTHER modification (failed above).
+  const lock = s.kind === 'sig' ? readFieldLock(c.reader, s.sig, s.field) : null;
+  if (lock && diff.level !== 'NONE') {
+    const locked = [...new Set(diff.changedFieldNames.filter((f) => isLockedField(lock, f)))];
+    if (locked.length > 0)
+      fail('FORMAT_FAILURE', reason('error', 'verify.fieldLocked', { fields: locked.slice(0, 10).join(', ') }));
+    if (lock.p !== undefined && exceedsPermission(lock.p, diff))
+      fail('FORMAT_FAILURE', reason('error', 'verify.lockPermissionViolated', { p: lock.p, detail: details }));
   }
   if (diff.level !== 'NONE' && diff.level !== 'OTHER' && v.indication === 'TOTAL-PASSED') {
     reasons.push(

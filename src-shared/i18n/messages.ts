@@ -62,6 +62,9 @@ export const vi = {
   'verify.modified': 'Tài liệu bị sửa đổi sau khi ký: {{detail}}.',
   'verify.modifiedAllowed': 'Sau khi ký chỉ có thay đổi được phép: {{detail}}.',
   'verify.certificationViolated': 'Vi phạm quyền chứng nhận tài liệu (DocMDP P={{p}}): {{detail}}.',
+  'verify.fieldLocked': 'Trường biểu mẫu đã bị chữ ký này khóa (FieldMDP) nhưng bị sửa sau khi ký: {{fields}}.',
+  'verify.lockPermissionViolated':
+    'Thay đổi sau khi ký vượt quá quyền mà chữ ký này cho phép (/Lock P={{p}}): {{detail}}.',
   'verify.noChain':
     'Không xây dựng được chuỗi chứng thư tới gốc tin cậy (Ban Cơ yếu Chính phủ, Root CA quốc gia hoặc gốc do người dùng thêm).',
   'verify.certExpiredNoPoe':
@@ -723,6 +726,9 @@ export const en: Record<MessageKey, string> = {
   'verify.modified': 'The document was modified after signing: {{detail}}.',
   'verify.modifiedAllowed': 'Only permitted changes after signing: {{detail}}.',
   'verify.certificationViolated': 'The certification permissions were violated (DocMDP P={{p}}): {{detail}}.',
+  'verify.fieldLocked': 'Form fields locked by this signature (FieldMDP) were changed after signing: {{fields}}.',
+  'verify.lockPermissionViolated':
+    'Changes after signing exceed what this signature allows (/Lock P={{p}}): {{detail}}.',
   'verify.noChain':
     'No certificate chain to a trust anchor (Government Cipher Committee, national root CA, or a root you added).',
   'verify.certExpiredNoPoe':

@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { IncrementalUpdate } from '../../src-core/pdf/incremental-writer.js';
-import type { PdfRef } from '../../src-core/pdf/objects.js';
+import type { PdfObject, PdfRef } from '../../src-core/pdf/objects.js';
 import { PdfDict, PdfName, PdfStream, PdfString, isArray, isRef } from '../../src-core/pdf/objects.js';
 import { PdfReader } from '../../src-core/pdf/reader.js';
 
@@ -230,4 +230,36 @@ export async function shadowHideAndReplace(signed: string, output: string, shado
   const xrefPos = base.length;
   const tail = `xref\n${num} 1\n${String(shadowOffset).padStart(10, '0')} 00000 n\r\ntrailer\n<< /Size ${size} /Root ${root.num} ${root.gen} R /Prev ${prev} >>\nstartxref\n${xrefPos}\n%%EOF\n`;
   await writeFile(output, Buffer.concat([base, Buffer.from(tail, 'latin1')]));
+}
+
+/** Form filling in a later revision: sets /V of the text field with this fully qualified name. */
+export async function fillTextField(input: string, output: string, name: string, value: string): Promise<void> {
+  await appendUpdate(input, output, (r, u) => {
+    const acro = r.dictOf(r.catalog().get('AcroForm'));
+    const found = findField(r, acro?.get('Fields'), name, '');
+    if (!found) throw new Error(`field ${name} not found`);
+    const copy = found.dict.clone();
+    copy.set('V', PdfString.fromText(value));
+    u.set(found.ref, copy);
+  });
+}
+
+function findField(
+  r: PdfReader,
+  list: PdfObject | undefined,
+  name: string,
+  prefix: string,
+): { ref: PdfRef; dict: PdfDict } | null {
+  const arr = r.resolveValue(list);
+  if (!isArray(arr)) return null;
+  for (const item of arr) {
+    const d = r.dictOf(item);
+    if (!d || !isRef(item)) continue;
+    const t = r.resolveValue(d.get('T'));
+    const full = t instanceof PdfString ? (prefix ? `${prefix}.${t.text()}` : t.text()) : prefix;
+    if (full === name && d.has('FT')) return { ref: item, dict: d };
+    const inKids = findField(r, d.get('Kids'), name, full);
+    if (inKids) return inKids;
+  }
+  return null;
 }

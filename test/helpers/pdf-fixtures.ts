@@ -103,6 +103,26 @@ export async function makeMupdfPdf(dir: string): Promise<string> {
   return out;
 }
 
+/**
+ * A form made by pdf-lib (object streams, fields with widget kids): text fields "so_ky_hieu",
+ * "ghi_chu" and "nguoi_nhan.ho_ten" (a child under a parent field), all empty.
+ */
+export async function makePdfLibForm(dir: string): Promise<string> {
+  const { PDFDocument, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  doc.setProducer('pdf-lib (https://github.com/Hopding/pdf-lib)');
+  const page = doc.addPage([595, 842]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Phieu trinh - form test', { x: 72, y: 770, size: 14, font });
+  const form = doc.getForm();
+  form.createTextField('so_ky_hieu').addToPage(page, { x: 72, y: 700, width: 200, height: 24 });
+  form.createTextField('ghi_chu').addToPage(page, { x: 72, y: 650, width: 400, height: 24 });
+  form.createTextField('nguoi_nhan.ho_ten').addToPage(page, { x: 72, y: 600, width: 300, height: 24 });
+  const out = join(dir, 'pdf-lib-form.pdf');
+  await writeFile(out, await doc.save());
+  return out;
+}
+
 /** Signs with poppler's pdfsig through an NSS database holding the identity. */
 export async function signWithPoppler(dir: string, input: string, id: TestIdentity, out: string): Promise<string> {
   const nss = join(dir, 'nssdb');

@@ -13,10 +13,13 @@ import { join } from 'node:path';
 import { createTestPki, type TestIdentity, type TestPki } from '../helpers/pki.js';
 import { freePort, startOcsp, type TestOcsp } from '../helpers/ocsp.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
-import { makeFixtures, type PdfFixtures } from '../helpers/pdf-fixtures.js';
+import { makeFixtures, makePdfLibForm, type PdfFixtures } from '../helpers/pdf-fixtures.js';
+import { qpdfCheck, pdfsig } from '../helpers/pdf-check.js';
+import type { FieldLock } from '../../src-core/sign/field-lock.js';
 import { softwareSigner } from '../helpers/software-signer.js';
 import {
   addFreeTextAnnotation,
+  fillTextField,
   appendWithoutXref,
   changePageContent,
   patchSameLength,
@@ -73,7 +76,14 @@ const out = (tag: string): string => join(work, `${tag}-${n++}.pdf`);
 
 async function sign(
   input: string,
-  opts: { level?: PadesLevel; id?: TestIdentity; chain?: TestIdentity[]; rect?: boolean; certify?: 1 | 2 | 3 } = {},
+  opts: {
+    level?: PadesLevel;
+    id?: TestIdentity;
+    chain?: TestIdentity[];
+    rect?: boolean;
+    certify?: 1 | 2 | 3;
+    lock?: FieldLock;
+  } = {},
 ): Promise<string> {
   const o = out('signed');
   await signDocument({
@@ -82,7 +92,11 @@ async function sign(
     signer: softwareSigner(opts.id ?? pki.person, opts.chain ?? [pki.issuing]),
     level: opts.level ?? 'B-B',
     tsaUrl: tsa.url,
-    placement: { signingTime: new Date(), ...(opts.rect ? { pageIndex: 0, rect: [320, 80, 520, 140] } : {}) },
+    placement: {
+      signingTime: new Date(),
+      ...(opts.rect ? { pageIndex: 0, rect: [320, 80, 520, 140] } : {}),
+      ...(opts.lock ? { lockFields: opts.lock } : {}),
+    },
     ...(opts.certify ? { certify: opts.certify } : {}),
   });
   return o;
@@ -263,6 +277,65 @@ describe('attack corpus', () => {
     const r = await verify(await sign(certified, { rect: true }));
     const cert = r.signatures.find((x) => x.certification)!;
     expectFailed(cert, 'FORMAT_FAILURE', /certificationViolated/);
+  });
+
+  test('FieldMDP: a locked form field changed after signing fails; others may be filled', async () => {
+    const form = await makePdfLibForm(work);
+    // Include: only so_ky_hieu is locked.
+    const inc = await sign(form, { lock: { action: 'Include', fields: ['so_ky_hieu'] } });
+    assert.ok((await qpdfCheck(inc)).ok);
+    const ps = await pdfsig(inc);
+    assert.equal(ps.length, 1);
+    assert.match(ps[0]!.validation, /valid/i);
+    assert.equal(only(await verify(inc)).indication, 'TOTAL-PASSED');
+
+    const okFill = out('fieldmdp-ok');
+    await fillTextField(inc, okFill, 'ghi_chu', 'Đồng ý');
+    const passed = only(await verify(okFill));
+    assert.equal(passed.indication, 'TOTAL-PASSED', JSON.stringify(passed.reasons));
+    assert.equal(passed.modifications.level, 'FORM_FILLING');
+
+    const badFill = out('fieldmdp-bad');
+    await fillTextField(okFill, badFill, 'so_ky_hieu', '999/QĐ-BTC');
+    const failed = only(await verify(badFill));
+    expectFailed(failed, 'FORMAT_FAILURE', /^fieldLocked$/);
+    assert.ok(failed.reasons.some((r) => r.en.includes('so_ky_hieu') && r.vi.includes('so_ky_hieu')));
+
+    // All: every field, nested ones included.
+    const all = await sign(form, { lock: { action: 'All' } });
+    const allFill = out('fieldmdp-all');
+    await fillTextField(all, allFill, 'nguoi_nhan.ho_ten', 'Trần Thị B');
+    expectFailed(only(await verify(allFill)), 'FORMAT_FAILURE', /^fieldLocked$/);
+
+    // Exclude: everything but ghi_chu; a parent name covers its children.
+    const exc = await sign(form, { lock: { action: 'Exclude', fields: ['ghi_chu'] } });
+    const excOk = out('fieldmdp-exc-ok');
+    await fillTextField(exc, excOk, 'ghi_chu', 'Ghi chú');
+    assert.equal(only(await verify(excOk)).indication, 'TOTAL-PASSED');
+    const excBad = out('fieldmdp-exc-bad');
+    await fillTextField(exc, excBad, 'nguoi_nhan.ho_ten', 'Lê Văn C');
+    expectFailed(only(await verify(excBad)), 'FORMAT_FAILURE', /^fieldLocked$/);
+
+    // A later signature (a new field) is not a change to a locked field.
+    const second = await sign(inc, { id: pki.organisation });
+    const r2 = await verify(second);
+    assert.deepEqual(
+      r2.signatures.map((x) => x.indication),
+      ['TOTAL-PASSED', 'TOTAL-PASSED'],
+    );
+  });
+
+  test('FieldMDP /Lock P=1: later form filling fails and our signer refuses to sign again', async () => {
+    const form = await makePdfLibForm(work);
+    const locked = await sign(form, { lock: { action: 'Include', fields: ['so_ky_hieu'], p: 1 } });
+    assert.equal(only(await verify(locked)).indication, 'TOTAL-PASSED');
+    const filled = out('lock-p1');
+    await fillTextField(locked, filled, 'ghi_chu', 'x');
+    expectFailed(only(await verify(filled)), 'FORMAT_FAILURE', /^lockPermissionViolated$/);
+    await assert.rejects(sign(locked), (e: unknown) => {
+      const err = e as { code?: string; params?: { detail?: string } };
+      return err.code === 'INPUT_MALFORMED' && /\/Lock P=1/.test(String(err.params?.detail));
+    });
   });
 
   test('revoked signer (OCSP says revoked before signing)', async () => {
