@@ -19,6 +19,7 @@ import { Router, type RequestContext } from './http/router.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
+import { journalRoutes } from './routes/journal-routes.js';
 import type { BlobStore } from './store/blob-store.js';
 
 export interface KysoServerOptions {
@@ -80,7 +81,8 @@ export function createRequestHandler(opts: KysoServerOptions): (req: IncomingMes
       return Promise.resolve();
     },
   });
-  for (const r of [...authRoutes(deps), ...documentRoutes(deps), ...adminRoutes(deps)]) router.add(r);
+  for (const r of [...authRoutes(deps), ...documentRoutes(deps), ...adminRoutes(deps), ...journalRoutes(deps)])
+    router.add(r);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -128,6 +130,7 @@ export function createRequestHandler(opts: KysoServerOptions): (req: IncomingMes
         err = new ServerError(500, 'INTERNAL');
       }
       result = err.code;
+      if (err.auditDetail !== null && ctx.audit.detail === null) ctx.audit.detail = err.auditDetail;
       // An unread request body (refused before reading) is not worth draining: close instead.
       if (!req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD' && !res.headersSent) {
         res.setHeader('Connection', 'close');

@@ -3,7 +3,7 @@
  * key selects the vi/en text (src-shared/i18n, block "server"). Thrown inside the server only and
  * turned into a response at the router, so handlers can stop anywhere with one line.
  */
-import type { MessageKey } from '../src-shared/i18n/messages.js';
+import type { Locale, MessageKey } from '../src-shared/i18n/messages.js';
 import type { SyncErrorCode } from '../src-shared/api/sync-types.js';
 
 const KEYS: Record<SyncErrorCode, MessageKey> = {
@@ -41,6 +41,10 @@ const KEYS: Record<SyncErrorCode, MessageKey> = {
   RANGE_NOT_SATISFIABLE: 'server.rangeNotSatisfiable',
   INSPECTOR_UNAVAILABLE: 'server.inspectorUnavailable',
   INTERNAL: 'error.internal',
+  // No dedicated message keys yet (src-shared/i18n is shared): the generic "invalid data: {{detail}}"
+  // with a Vietnamese and an English detail (ServerErrorExtra.localizedParams).
+  JOURNAL_FORK: 'server.validationFailed',
+  JOURNAL_CHAIN_BROKEN: 'server.validationFailed',
 };
 
 export interface ServerErrorExtra {
@@ -49,6 +53,11 @@ export interface ServerErrorExtra {
   errors?: string[];
   /** Close the connection after answering (the request body was not read). */
   close?: boolean;
+  /**
+   * Message parameters per language, over `params` when the message is written (a detail that
+   * must read in Vietnamese and in English). Not copied into the problem's `params`.
+   */
+  localizedParams?: Record<Locale, Record<string, string | number>>;
 }
 
 export class ServerError extends Error {
@@ -71,6 +80,14 @@ export class ServerError extends Error {
     this.messageKey = KEYS[code];
     this.params = params;
     this.extra = extra;
+  }
+
+  /** A short line for the audit log row of this failure (never a token or password). */
+  auditDetail: string | null = null;
+
+  withAudit(detail: string): this {
+    this.auditDetail = detail;
+    return this;
   }
 }
 

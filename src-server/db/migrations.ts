@@ -71,6 +71,24 @@ const MIGRATIONS: { version: number; statements: string[] }[] = [
       `CREATE INDEX audit_log_document ON audit_log(document_id)`,
     ],
   },
+  {
+    // The desktop clients' signature journals (domain/journal.ts): one hash chain per device,
+    // bound to the user who pushed it first. head_* is the last entry held; fork_* the last
+    // refused fork (an entry that differed from the one held for its sequence number).
+    version: 2,
+    statements: [
+      `CREATE TABLE journal_devices (id TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),
+        org_id TEXT NOT NULL REFERENCES organisations(id), head_seq BIGINT NOT NULL, head_hash TEXT NOT NULL,
+        fork_seq BIGINT, fork_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      `CREATE INDEX journal_devices_user ON journal_devices(user_id)`,
+      `CREATE INDEX journal_devices_org ON journal_devices(org_id)`,
+      `CREATE TABLE journal_entries (device_id TEXT NOT NULL REFERENCES journal_devices(id), seq BIGINT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL, event TEXT NOT NULL, document_id TEXT NOT NULL,
+        base_version INTEGER NOT NULL, server_version INTEGER, sha256 TEXT, certificate_sha256 TEXT,
+        entry_time TEXT NOT NULL, entry TEXT NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (device_id, seq))`,
+      `CREATE INDEX journal_entries_document ON journal_entries(document_id)`,
+    ],
+  },
 ];
 
 const ID: Record<Dialect, string> = {

@@ -32,8 +32,9 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 export function problemOf(e: ServerError, locale: Locale): SyncProblem {
-  const vi = t('vi', e.messageKey, e.params);
-  const en = t('en', e.messageKey, e.params);
+  const loc = e.extra.localizedParams;
+  const vi = t('vi', e.messageKey, loc ? { ...e.params, ...loc.vi } : e.params);
+  const en = t('en', e.messageKey, loc ? { ...e.params, ...loc.en } : e.params);
   const p: SyncProblem = {
     type: `urn:kyso:problem:${e.code.toLowerCase().replaceAll('_', '-')}`,
     title: e.code,

@@ -229,6 +229,10 @@ export const SYNC_ERROR_CODES = [
   'RANGE_NOT_SATISFIABLE',
   'INSPECTOR_UNAVAILABLE',
   'INTERNAL',
+  /** Signature journal: an entry differs from the one the server holds for that sequence number (409). */
+  'JOURNAL_FORK',
+  /** Signature journal: the pushed entries do not chain (altered entry, wrong link, gap) (422). */
+  'JOURNAL_CHAIN_BROKEN',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
