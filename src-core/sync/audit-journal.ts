@@ -3,7 +3,11 @@
  * Each entry carries the SHA-256 of the previous entry, and its own hash is the SHA-256 of its
  * canonical JSON (prevHash included). Changing, removing or reordering an entry breaks the chain
  * at that point. Removing entries from the END is only visible against a head recorded elsewhere
- * (the store keeps one; an exported copy or a server-side copy is the real anchor).
+ * (the store keeps one; the real anchor is the server's copy, pushed by journal-push.ts, or an
+ * exported copy).
+ *
+ * `entryHash` is THE definition of an entry's hash: the reference server imports it to check
+ * pushed entries (src-server/domain/journal.ts), so both sides cannot drift apart.
  */
 import { createHash } from 'node:crypto';
 
@@ -66,9 +70,20 @@ export function entryHash(e: Omit<JournalEntry, 'hash'>): string {
   return createHash('sha256').update(canonicalJson(e)).digest('hex');
 }
 
+/**
+ * Free texts are bounded when the entry is made (before it is hashed), so that every entry fits
+ * the server's journal schema (src-shared/api/journal-types.ts: detail ≤ 4000, subject ≤ 2000).
+ */
+export const JOURNAL_TEXT_LIMITS = { detail: 2000, certificateSubject: 1000 } as const;
+
+const bounded = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
 export function makeEntry(prev: { seq: number; hash: string } | null, rec: JournalRecord, time: Date): JournalEntry {
   const body: Omit<JournalEntry, 'hash'> = {
     ...rec,
+    certificateSubject:
+      rec.certificateSubject === null ? null : bounded(rec.certificateSubject, JOURNAL_TEXT_LIMITS.certificateSubject),
+    ...(typeof rec.detail === 'string' ? { detail: bounded(rec.detail, JOURNAL_TEXT_LIMITS.detail) } : {}),
     seq: (prev?.seq ?? 0) + 1,
     time: time.toISOString(),
     prevHash: prev?.hash ?? GENESIS_HASH,

@@ -31,7 +31,14 @@ export type SyncErrorCode =
   | 'NOT_SIGNABLE'
   | 'UPGRADE_FAILED'
   /** A refusal of the server that retrying cannot change (4xx other than 401/409/429). */
-  | 'REJECTED';
+  | 'REJECTED'
+  /**
+   * The server holds a different signature-journal entry for a sequence number this device
+   * pushed (a cloned data folder, an edited journal): journal sync stops until someone looks.
+   */
+  | 'JOURNAL_FORK'
+  /** The server refused the signature journal for good (broken chain, another account's device). */
+  | 'JOURNAL_REJECTED';
 
 export interface SyncErrorValue {
   readonly code: SyncErrorCode;

@@ -562,6 +562,30 @@ export class LocalStore {
     });
   }
 
+  /** Entries in the journal (= the seq of the last one: seqs run 1, 2, 3 … without gaps). */
+  journalCount(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM journal').get() as { n: number }).n;
+  }
+
+  /** Up to `limit` entries from `fromSeq` on, in order, as stored (an unreadable one is null). */
+  journalRange(fromSeq: number, limit: number): unknown[] {
+    return (
+      this.db.prepare('SELECT entry FROM journal WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as {
+        entry: string;
+      }[]
+    ).map((r) => {
+      try {
+        return JSON.parse(r.entry) as unknown;
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  journalHashAt(seq: number): string | undefined {
+    return (this.db.prepare('SELECT hash FROM journal WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash;
+  }
+
   verifyJournal(): JournalVerification {
     return verifyJournal(this.listJournal(), this.getSetting<{ count: number; hash: string }>('journal.head'));
   }

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalBlobStore } from './blob-store.js';
+import { journalSyncStatus } from './journal-push.js';
 import { LocalStore } from './local-store.js';
-import type { Account, LocalQueueItem, OutboxEntry } from './types.js';
+import type { Account, JournalSyncStatus, LocalQueueItem, OutboxEntry } from './types.js';
 
 export interface QueueSnapshot {
   dataDir: string;
@@ -17,6 +18,8 @@ export interface QueueSnapshot {
   /** Signatures that need attention or are on their way: signing, pending, conflict, rejected. */
   outbox: OutboxEntry[];
   counts: { pending: number; conflicts: number; rejected: number; uploaded: number };
+  /** The signature journal and how much of it the server has acknowledged. */
+  journal: JournalSyncStatus;
 }
 
 export function readQueueSnapshot(dataDir: string): QueueSnapshot {
@@ -30,19 +33,22 @@ export function readQueueSnapshot(dataDir: string): QueueSnapshot {
       items: [],
       outbox: [],
       counts: { pending: 0, conflicts: 0, rejected: 0, uploaded: 0 },
+      journal: { state: 'ok', entries: 0, acknowledged: 0, unsent: 0, deviceId: null, problem: null },
     };
   }
   try {
     const blobs = new LocalBlobStore(join(dataDir, 'blobs'));
     const c = store.countByState();
+    const account = store.getSetting<Account>('account') ?? null;
     return {
       dataDir,
-      account: store.getSetting<Account>('account') ?? null,
+      account,
       lastSyncAt: store.getSetting<string>('sync.lastSyncAt') ?? null,
       cursor: store.cursor,
       items: store.listQueue().map((i) => ({ ...i, contentAvailable: existsSync(blobs.pathOf(i.contentSha256)) })),
       outbox: store.listOutbox(['signing', 'pending', 'conflict', 'rejected']),
       counts: { pending: c.signing + c.pending, conflicts: c.conflict, rejected: c.rejected, uploaded: c.uploaded },
+      journal: journalSyncStatus(store, account),
     };
   } finally {
     store.close();

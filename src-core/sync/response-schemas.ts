@@ -92,3 +92,14 @@ export const ProblemSchema = z.object({
   params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   errors: z.array(z.string()).optional(),
 });
+
+const JournalHeadSchema = z.object({ seq: z.number().int().min(0), hash: Sha256 });
+
+export const JournalPushResponseSchema = z.object({
+  deviceId: z.string(),
+  accepted: z.number().int().min(0),
+  alreadyHeld: z.number().int().min(0),
+  head: JournalHeadSchema,
+});
+
+export const JournalHeadResponseSchema = z.object({ deviceId: z.string(), head: JournalHeadSchema });

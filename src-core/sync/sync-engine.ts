@@ -22,13 +22,29 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { SyncError, toSyncErrorValue, type SyncErrorValue } from './errors.js';
 import { normaliseServerUrl, SyncHttp } from './http-client.js';
 import { LocalStore } from './local-store.js';
+import {
+  journalNextAttemptAt,
+  journalSyncStatus,
+  pushJournal,
+  readJournalSync,
+  resetJournalDevice,
+  retryJournalNow,
+} from './journal-push.js';
 import { recover, signIntoOutbox, type RecoveryReport, type SignRequest } from './outbox-signing.js';
 import { pushOutbox } from './outbox-upload.js';
 import { createSyncFetch, type SyncFetch } from './proxy.js';
 import { prefetchContent, pullQueue } from './queue-pull.js';
 import { FileSecretStore, type SecretStore } from './secret-store.js';
 import type { SyncContext, UpgradePolicy } from './sync-context.js';
-import type { Account, ConnectionState, LocalQueueItem, OutboxEntry, SyncRoundResult, SyncStatus } from './types.js';
+import type {
+  Account,
+  ConnectionState,
+  JournalSyncStatus,
+  LocalQueueItem,
+  OutboxEntry,
+  SyncRoundResult,
+  SyncStatus,
+} from './types.js';
 import type { JournalVerification } from './audit-journal.js';
 
 export interface SyncEngineOptions {
@@ -70,6 +86,9 @@ export interface JournalExport {
   format: 'kyso-signature-journal-v1';
   exportedAt: string;
   machine: string | null;
+  /** The device id the journal is pushed under, and how far the server has acknowledged it. */
+  deviceId: string | null;
+  serverAcknowledged: number;
   entries: unknown[];
   verification: JournalVerification;
 }
@@ -313,6 +332,7 @@ export class SyncEngine {
     if (online) {
       this.failures = 0;
       this.ctx.store.retryAllNow(this.now());
+      retryJournalNow(this.store);
       if (this.running) this.schedule(0);
     } else {
       this.markOffline();
@@ -339,9 +359,12 @@ export class SyncEngine {
     if (r.ok) {
       this.failures = 0;
       // An entry waiting out its own backoff may be due before the next poll.
-      const due = this.store
-        .listOutbox(['pending'])
-        .map((e) => e.nextAttemptAt - this.now())
+      const journalDue = journalNextAttemptAt(this.store);
+      const due = [
+        ...this.store.listOutbox(['pending']).map((e) => e.nextAttemptAt),
+        ...(journalDue === null ? [] : [journalDue]),
+      ]
+        .map((at) => at - this.now())
         .filter((d) => d > 0);
       this.schedule(Math.min(poll, ...due));
     } else if (
@@ -361,8 +384,8 @@ export class SyncEngine {
   }
 
   /**
-   * One round: pull the queue, push the outbox, fetch content for offline signing. Calls made
-   * while a round runs are coalesced into one more round after it.
+   * One round: pull the queue, push the outbox, push the signature journal, fetch content for
+   * offline signing. Calls made while a round runs are coalesced into one more round after it.
    */
   syncNow(): Promise<SyncRoundResult> {
     if (this.current) {
@@ -388,6 +411,7 @@ export class SyncEngine {
       rejected: 0,
       pending: 0,
       upgraded: 0,
+      journal: { pushed: 0, unsent: 0, state: 'ok' },
       error: null,
     };
     this.syncingNow = true;
@@ -399,6 +423,9 @@ export class SyncEngine {
       if (result.pulled.changes > 0) this.events.emit('queue', { changes: result.pulled.changes });
       const push = await pushOutbox(this.ctx);
       Object.assign(result, push);
+      // After the uploads, so that the journal entries of this round's uploads go with them.
+      result.journal = await pushJournal(this.ctx);
+      if (result.journal.pushed > 0) this.log(`sync: ${result.journal.pushed} journal entries pushed`);
       if ((this.opts.prefetch ?? 'open') === 'open') result.downloaded = await prefetchContent(this.ctx);
       this.signedIn = true;
       this.lastError = null;
@@ -416,6 +443,8 @@ export class SyncEngine {
       this.syncingNow = false;
       const counts = this.store.countByState();
       result.pending = counts.pending + counts.signing;
+      const j = journalSyncStatus(this.store, this.account);
+      result.journal = { ...result.journal, unsent: j.unsent, state: j.state };
       this.emitStatus();
     }
     return result;
@@ -457,6 +486,7 @@ export class SyncEngine {
   /** Retry every pending upload now (a "Sync now" button). */
   retryNow(): Promise<SyncRoundResult> {
     this.store.retryAllNow(this.now());
+    retryJournalNow(this.store);
     this.failures = 0;
     return this.syncNow();
   }
@@ -489,12 +519,32 @@ export class SyncEngine {
     return this.store.verifyJournal();
   }
 
-  /** The audit journal (no server endpoint exists for it yet: export and archive it). */
+  /** Where the server's copy of the journal stands (also in `status().journal`). */
+  journalStatus(): JournalSyncStatus {
+    return journalSyncStatus(this.store, this.account);
+  }
+
+  /**
+   * After a journal fork has been looked into (a copied data folder, an edited store): anchors
+   * the local journal again, from its first entry, under a new device id. The server keeps the
+   * old device's copy and its recorded fork. Returns the new device id (null when signed out).
+   */
+  resetJournalDevice(): string | null {
+    const id = resetJournalDevice(this.store, this.account);
+    this.emitStatus();
+    if (id && this.running) this.schedule(0);
+    return id;
+  }
+
+  /** The audit journal, for archiving beside the server's copy. */
   exportJournal(): JournalExport {
+    const sync = readJournalSync(this.store);
     return {
       format: 'kyso-signature-journal-v1',
       exportedAt: new Date(this.now()).toISOString(),
       machine: this.account ? `${this.account.username}@${this.account.serverUrl}` : null,
+      deviceId: sync?.deviceId ?? null,
+      serverAcknowledged: sync?.ackSeq ?? 0,
       entries: this.store.listJournal(),
       verification: this.store.verifyJournal(),
     };
@@ -506,6 +556,10 @@ export class SyncEngine {
     const c = this.store.countByState();
     const pending = c.pending + c.signing;
     const syncing = this.syncingNow;
+    const journal = journalSyncStatus(this.store, this.account);
+    // A journal the server refused (fork, broken chain) is an integrity alarm: shown as an error
+    // ahead of pending uploads, with the server's problem as the error.
+    const journalAlarm = journal.state === 'fork' || journal.state === 'rejected' ? journal.problem : null;
     const summary: SyncStatus['summary'] = !this.signedIn
       ? 'signed-out'
       : c.conflict + c.rejected > 0
@@ -514,11 +568,13 @@ export class SyncEngine {
           ? 'offline'
           : syncing
             ? 'syncing'
-            : pending > 0
-              ? 'pending'
-              : this.lastError
-                ? 'error'
-                : 'synced';
+            : journalAlarm
+              ? 'error'
+              : pending > 0
+                ? 'pending'
+                : this.lastError
+                  ? 'error'
+                  : 'synced';
     const last = this.store.getSetting<string>('sync.lastSyncAt') ?? null;
     return {
       summary,
@@ -533,7 +589,8 @@ export class SyncEngine {
       queueOpen: this.store.countOpenQueue(),
       lastSyncAt: last,
       nextAttemptAt: this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
-      lastError: this.lastError,
+      lastError: this.lastError ?? journalAlarm,
+      journal,
     };
   }
 

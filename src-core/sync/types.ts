@@ -98,6 +98,30 @@ export interface SyncStatus {
   lastSyncAt: string | null;
   nextAttemptAt: string | null;
   lastError: SyncErrorValue | null;
+  /** The signature journal's copy on the server. */
+  journal: JournalSyncStatus;
+}
+
+/**
+ * Where the server's copy of the signature journal stands: 'ok' (in step or catching up),
+ * 'fork' (the server holds a different entry for a sequence number: stopped until looked at),
+ * 'rejected' (refused for good, e.g. a broken local chain), 'other-account' (the journal is
+ * anchored under the account that pushed it first; another one is signed in now).
+ */
+export type JournalSyncState = 'ok' | 'fork' | 'rejected' | 'other-account';
+
+export interface JournalSyncStatus {
+  state: JournalSyncState;
+  /** Entries in the local journal. */
+  entries: number;
+  /** Entries the server has acknowledged holding. */
+  acknowledged: number;
+  /** Entries still to push. */
+  unsent: number;
+  /** This data folder's device id on the server; null until the first push. */
+  deviceId: string | null;
+  /** Why journal sync stopped (fork, rejected), with the server's problem. */
+  problem: SyncErrorValue | null;
 }
 
 export interface SyncRoundResult {
@@ -110,5 +134,7 @@ export interface SyncRoundResult {
   /** Still waiting (transient failure or not yet due). */
   pending: number;
   upgraded: number;
+  /** Signature-journal entries pushed in this round (acknowledged by the server), and what is left. */
+  journal: { pushed: number; unsent: number; state: JournalSyncState };
   error: SyncErrorValue | null;
 }

@@ -1,5 +1,6 @@
 // Child process of the sync crash test: sign-and-sync cycles against a real server with a
-// software signer, until every task is signed and acknowledged. The test kills it with SIGKILL
+// software signer, until every task is signed and acknowledged and the server holds the whole
+// signature journal. The test kills it with SIGKILL
 // at random points and starts it again; each start runs the engine's recovery.
 //
 // env: KYSO_DATA_DIR, SYNC_SERVER_URL, SYNC_USER, SYNC_PASSWORD, SYNC_SIGNER (JSON file:
@@ -57,7 +58,15 @@ async function main(): Promise<void> {
         !(i.outbox && (i.outbox.state === 'pending' || i.outbox.state === 'signing')),
     );
     if (todo.length === 0) {
-      if (engine.status().pending === 0 && queue.every((i) => i.assignmentState !== 'open')) break;
+      const s = engine.status();
+      // A refused journal would never drain: stop loudly instead of looping.
+      if (s.journal.state !== 'ok')
+        throw new Error(`journal sync ${s.journal.state}: ${JSON.stringify(s.journal.problem)}`);
+      if (s.pending === 0 && queue.every((i) => i.assignmentState !== 'open')) {
+        // Done when the server also holds the whole journal (a kill may have cut the last push).
+        if (s.journal.unsent === 0) break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
       continue;
     }
     // Random order: kills land on different documents and steps.

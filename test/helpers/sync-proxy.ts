@@ -1,7 +1,8 @@
 // A TCP proxy in front of the reference server that plays the network's part in sync tests:
 // "down" (every connection refused/reset, as with no network or a dead server), and "lose the
-// answer of the next N uploads" (the request reaches the server, which commits and answers; the
-// proxy drops the connection instead of passing the answer on — a response lost mid-flight).
+// answer of the next N uploads / journal pushes" (the request reaches the server, which commits
+// and answers; the proxy drops the connection instead of passing the answer on — a response lost
+// mid-flight).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -9,20 +10,27 @@ export interface FaultProxy {
   url: string;
   /** Upload requests (POST …/signed) seen, whatever happened to them. */
   readonly uploadsSeen: number;
+  /** Journal pushes (POST /api/v1/journal) seen, whatever happened to them. */
+  readonly journalPushesSeen: number;
   /** Connections accepted while up. */
   readonly connections: number;
   setDown(down: boolean): void;
   /** The next n uploads reach the server but their answers are dropped. */
   loseNextUploadAnswers(n: number): void;
+  /** The next n journal pushes reach the server but their answers are dropped. */
+  loseNextJournalAnswers(n: number): void;
   close(): Promise<void>;
 }
 
 const UPLOAD_LINE = /(^|\r\n)POST \/api\/v1\/documents\/[^ ]+\/signed HTTP\/1\.1\r\n/;
+const JOURNAL_LINE = /(^|\r\n)POST \/api\/v1\/journal HTTP\/1\.1\r\n/;
 
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let down = false;
   let loseBudget = 0;
   let uploadsSeen = 0;
+  let journalBudget = 0;
+  let journalPushesSeen = 0;
   let connections = 0;
   const sockets = new Set<Socket>();
 
@@ -43,10 +51,18 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       sockets.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
-      if (UPLOAD_LINE.test(chunk.toString('latin1'))) {
+      const head = chunk.toString('latin1');
+      if (UPLOAD_LINE.test(head)) {
         uploadsSeen++;
         if (loseBudget > 0) {
           loseBudget--;
+          dropping = true;
+        }
+      }
+      if (JOURNAL_LINE.test(head)) {
+        journalPushesSeen++;
+        if (journalBudget > 0) {
+          journalBudget--;
           dropping = true;
         }
       }
@@ -69,6 +85,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     get uploadsSeen() {
       return uploadsSeen;
     },
+    get journalPushesSeen() {
+      return journalPushesSeen;
+    },
     get connections() {
       return connections;
     },
@@ -78,6 +97,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     loseNextUploadAnswers(n: number) {
       loseBudget = n;
+    },
+    loseNextJournalAnswers(n: number) {
+      journalBudget = n;
     },
     async close() {
       for (const s of sockets) s.destroy();

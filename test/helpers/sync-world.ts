@@ -26,7 +26,16 @@ export interface SyncWorld {
   engine(user: Username, o?: Partial<SyncEngineOptions> & { lines?: string[] }): Promise<SyncEngine>;
   versions(documentId: string): Promise<number[]>;
   idempotencyRows(documentId: string): Promise<number>;
+  /** The server's copy of a device's signature journal (head null: device unknown to it). */
+  serverJournal(deviceId: string): Promise<ServerJournal>;
   close(): Promise<void>;
+}
+
+export interface ServerJournal {
+  head: { seq: number; hash: string } | null;
+  owner: number | null;
+  forkSeq: number | null;
+  entries: unknown[];
 }
 
 export async function startSyncWorld(): Promise<SyncWorld> {
@@ -76,6 +85,23 @@ export async function startSyncWorld(): Promise<SyncWorld> {
         documentId,
       ]);
       return Number(rows[0]?.n ?? 0);
+    },
+    async serverJournal(deviceId) {
+      const d = await h.db.query<{ head_seq: number; head_hash: string; user_id: number; fork_seq: number | null }>(
+        'SELECT head_seq, head_hash, user_id, fork_seq FROM journal_devices WHERE id = ?',
+        [deviceId],
+      );
+      const rows = await h.db.query<{ entry: string }>(
+        'SELECT entry FROM journal_entries WHERE device_id = ? ORDER BY seq',
+        [deviceId],
+      );
+      const dev = d[0];
+      return {
+        head: dev ? { seq: Number(dev.head_seq), hash: dev.head_hash } : null,
+        owner: dev ? Number(dev.user_id) : null,
+        forkSeq: dev?.fork_seq == null ? null : Number(dev.fork_seq),
+        entries: rows.map((r) => JSON.parse(r.entry) as unknown),
+      };
     },
     async close() {
       for (const e of engines) await e.close().catch(() => undefined);

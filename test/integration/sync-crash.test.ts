@@ -2,7 +2,8 @@
 // killed with SIGKILL at random points and started again, over at least 200 cycles in total.
 // In the end every document is on the server exactly once (one new version, one signature, one
 // idempotency record), every stored file is intact (parses, hash = name), nothing is left in
-// staging, and the audit journal's chain verifies.
+// staging, the audit journal's chain verifies, and the server's copy of the journal is the
+// local journal (same entries, same head, chain intact).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PdfReader } from '../../src-core/pdf/reader.js';
+import { verifyJournal } from '../../src-core/sync/audit-journal.js';
 import { sha256File } from '../../src-core/sync/blob-store.js';
 import { MemorySecretStore } from '../../src-core/sync/secret-store.js';
 import { SyncEngine } from '../../src-core/sync/sync-engine.js';
@@ -162,6 +164,24 @@ test(
         assert.equal(
           entries.filter((x) => x.event === 'interrupted').length,
           outbox.filter((o) => o.state === 'abandoned').length,
+        );
+
+        // The server's copy of the journal: pushed across all those kills, nothing lost or doubled.
+        const js = e.journalStatus();
+        assert.equal(js.state, 'ok');
+        assert.equal(js.unsent, 0);
+        assert.equal(js.acknowledged, entries.length);
+        const server = await w.serverJournal(js.deviceId!);
+        assert.equal(server.owner, w.h.users.duc);
+        assert.deepEqual(server.head, { seq: entries.length, hash: j.headHash }, 'same head');
+        assert.equal(server.entries.length, entries.length, 'same count');
+        assert.deepEqual(server.entries, entries, 'the same entries');
+        const sv = verifyJournal(server.entries, { count: server.head!.seq, hash: server.head!.hash });
+        assert.equal(sv.ok, true, JSON.stringify(sv.problems));
+        const devices = await w.h.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM journal_devices');
+        assert.equal(Number(devices[0]!.n), 1, 'one device for the one data folder');
+        console.log(
+          `crash test: server journal ${server.entries.length} entries, head ${server.head!.hash.slice(0, 12)}…`,
         );
       } finally {
         await e.close();

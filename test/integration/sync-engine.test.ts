@@ -3,16 +3,18 @@
 // lost answers, certificate login and refresh rotation, upgrade to a timestamped signature.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PdfReader } from '../../src-core/pdf/reader.js';
 import { listSignatures } from '../../src-core/sign/signature-lookup.js';
+import { GENESIS_HASH, verifyJournal } from '../../src-core/sync/audit-journal.js';
 import { challengeSignerFrom } from '../../src-core/sync/auth-session.js';
 import { MemorySecretStore } from '../../src-core/sync/secret-store.js';
 import type { SyncEngine } from '../../src-core/sync/sync-engine.js';
 import type { SyncStatus } from '../../src-core/sync/types.js';
 import { bindCertificate } from '../../src-server/domain/accounts.js';
+import type { AdminJournalEntriesResponse } from '../../src-shared/api/journal-types.js';
 import { softwareSigner } from '../helpers/software-signer.js';
 import { startSyncWorld, type SyncWorld } from '../helpers/sync-world.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
@@ -387,6 +389,137 @@ test('HTTP_PROXY: through a CONNECT proxy when the undici package is available, 
     for (const sck of open) sck.destroy();
     await new Promise<void>((r) => proxy.close(() => r()));
   }
+});
+
+async function dutyDocs(n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await w.h.createDoc({ steps: [[['duc', 'approval']]] })).id);
+  return ids;
+}
+
+const events = (entries: unknown[]): string[] => (entries as { event: string }[]).map((x) => x.event);
+
+test('journal: signed offline → after reconnect one round pushes exactly those entries, chain verified on the server; the next round pushes nothing', async () => {
+  const docs = await dutyDocs(3);
+  const e = await w.engine('duc');
+  assert.equal((await e.syncNow()).ok, true);
+  assert.equal(e.status().journal.deviceId, null, 'nothing to anchor yet');
+
+  w.proxy.setDown(true);
+  for (const id of docs) await e.sign({ assignmentId: await taskFor(e, id), signer: w.ducSigner });
+  const off = await e.syncNow();
+  assert.equal(off.error?.code, 'OFFLINE');
+  const held = e.status().journal;
+  assert.deepEqual([held.state, held.entries, held.acknowledged, held.unsent], ['ok', 3, 0, 3], 'held locally');
+
+  const pushes = w.proxy.journalPushesSeen;
+  w.proxy.setDown(false);
+  const r = await e.syncNow();
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.equal(r.uploaded, 3);
+  assert.deepEqual(r.journal, { pushed: 6, unsent: 0, state: 'ok' });
+  assert.equal(w.proxy.journalPushesSeen, pushes + 1, 'one journal request in that round');
+
+  const local = e.exportJournal();
+  assert.equal(local.verification.ok, true);
+  assert.deepEqual(events(local.entries), ['signed', 'signed', 'signed', 'uploaded', 'uploaded', 'uploaded']);
+  const deviceId = e.status().journal.deviceId!;
+  assert.match(deviceId, /^kyso-dev-[0-9a-f-]{36}$/);
+  assert.equal(local.deviceId, deviceId);
+  assert.equal(local.serverAcknowledged, 6);
+  const server = await w.serverJournal(deviceId);
+  assert.equal(server.owner, w.h.users.duc);
+  assert.deepEqual(server.head, { seq: 6, hash: local.verification.headHash });
+  assert.deepEqual(server.entries, local.entries, 'the server holds exactly the local journal');
+  assert.equal(verifyJournal(server.entries, { count: 6, hash: server.head!.hash }).ok, true);
+  const admin = await w.h.login('quantri');
+  const page = await w.h.http('GET', `/api/v1/admin/journal/${deviceId}`, { token: admin });
+  assert.deepEqual(page.json<AdminJournalEntriesResponse>().entries, local.entries);
+
+  const again = await e.syncNow();
+  assert.deepEqual(again.journal, { pushed: 0, unsent: 0, state: 'ok' });
+  assert.equal(w.proxy.journalPushesSeen, pushes + 1, 'nothing pushed the second time');
+  assert.equal(e.status().summary, 'synced');
+  assert.deepEqual((await w.serverJournal(deviceId)).entries.length, 6);
+});
+
+test('journal: a lost answer is resent and accepted; a copied data folder forks → 409 shown, not retried; a new device re-anchors', async () => {
+  const [d1, d2, d3] = await dutyDocs(3);
+  const dirA = await w.dataDir('journal-a');
+  const a = await w.engine('duc', { dataDir: dirA });
+  await a.syncNow();
+  await a.sign({ assignmentId: await taskFor(a, d1!), signer: w.ducSigner });
+  const pushes = w.proxy.journalPushesSeen;
+  w.proxy.loseNextJournalAnswers(1);
+  const lost = await a.syncNow();
+  assert.equal(lost.uploaded, 1);
+  assert.equal(lost.error?.code, 'OFFLINE', 'the journal answer never came');
+  const dev = a.status().journal.deviceId!;
+  assert.equal((await w.serverJournal(dev)).head?.seq, 2, 'but the server stored the entries');
+  assert.equal(a.status().journal.acknowledged, 0);
+  const retried = await a.retryNow();
+  assert.equal(retried.ok, true, JSON.stringify(retried.error));
+  assert.deepEqual(retried.journal, { pushed: 2, unsent: 0, state: 'ok' });
+  assert.equal(w.proxy.journalPushesSeen, pushes + 2);
+  assert.equal((await w.serverJournal(dev)).entries.length, 2, 'stored once');
+  await a.close();
+
+  // A copy of the data folder: the same device id with a future of its own.
+  const dirB = await w.dataDir('journal-b');
+  await cp(dirA, dirB, { recursive: true });
+  const a2 = await w.engine('duc', { dataDir: dirA });
+  const b = await w.engine('duc', { dataDir: dirB });
+  await a2.syncNow();
+  await b.syncNow();
+  await a2.sign({ assignmentId: await taskFor(a2, d2!), signer: w.ducSigner });
+  await b.sign({ assignmentId: await taskFor(b, d3!), signer: w.ducSigner });
+  assert.equal((await a2.syncNow()).journal.pushed, 2);
+  const seen = w.proxy.journalPushesSeen;
+  const forked = await b.syncNow();
+  assert.equal(forked.ok, true, 'the queue and the uploads go on');
+  assert.equal(forked.uploaded, 1);
+  assert.equal(forked.journal.state, 'fork');
+  const s = b.status();
+  assert.equal(s.summary, 'error');
+  assert.equal(s.lastError?.code, 'JOURNAL_FORK');
+  assert.equal(s.lastError?.status, 409);
+  assert.equal(s.lastError?.problem?.code, 'JOURNAL_FORK');
+  assert.match(s.lastError?.problem?.message.en ?? '', /journal entry 3 /);
+  assert.deepEqual([s.journal.state, s.journal.unsent, s.journal.acknowledged], ['fork', 2, 2]);
+  const onServer = await w.serverJournal(dev);
+  assert.equal(onServer.forkSeq, 3, 'the fork is recorded on the server');
+  assert.deepEqual(onServer.entries, a2.exportJournal().entries, "the first copy's chain, untouched");
+  // Not retried by itself, nor by "sync now": a person has to look.
+  assert.equal((await b.syncNow()).journal.state, 'fork');
+  await b.retryNow();
+  assert.equal(w.proxy.journalPushesSeen, seen + 1, 'one refused push, then silence');
+  assert.equal(b.status().summary, 'error');
+
+  const fresh = b.resetJournalDevice()!;
+  assert.notEqual(fresh, dev);
+  const re = await b.syncNow();
+  assert.deepEqual(re.journal, { pushed: 4, unsent: 0, state: 'ok' });
+  assert.equal(b.status().summary, 'synced');
+  assert.deepEqual((await w.serverJournal(fresh)).entries, b.exportJournal().entries);
+});
+
+test('journal: a server that lost entries (restored from a backup) gets them again from its own head', async () => {
+  const [d1, d2] = await dutyDocs(2);
+  const lines: string[] = [];
+  const e = await w.engine('duc', { lines });
+  await e.syncNow();
+  await e.sign({ assignmentId: await taskFor(e, d1!), signer: w.ducSigner });
+  assert.equal((await e.syncNow()).journal.pushed, 2);
+  const dev = e.status().journal.deviceId!;
+  // The server goes back to a backup taken before those entries.
+  await w.h.db.exec('DELETE FROM journal_entries WHERE device_id = ?', [dev]);
+  await w.h.db.exec('UPDATE journal_devices SET head_seq = 0, head_hash = ? WHERE id = ?', [GENESIS_HASH, dev]);
+  await e.sign({ assignmentId: await taskFor(e, d2!), signer: w.ducSigner });
+  const r = await e.syncNow();
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.deepEqual(r.journal, { pushed: 4, unsent: 0, state: 'ok' });
+  assert.ok(lines.some((l) => l.includes('fewer than acknowledged')));
+  assert.deepEqual((await w.serverJournal(dev)).entries, e.exportJournal().entries);
 });
 
 async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {

@@ -1,7 +1,29 @@
-// The audit journal's hash chain: every kind of tampering is detected, and where.
+// The audit journal's hash chain: every kind of tampering is detected, and where. Every entry
+// the client makes fits the server's wire schema; the push bookkeeping's states.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeEntry, verifyJournal, type JournalEntry, type JournalRecord } from '../../src-core/sync/audit-journal.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  entryHash,
+  JOURNAL_TEXT_LIMITS,
+  makeEntry,
+  verifyJournal,
+  type JournalEntry,
+  type JournalEvent,
+  type JournalRecord,
+} from '../../src-core/sync/audit-journal.js';
+import {
+  journalSyncStatus,
+  readJournalSync,
+  resetJournalDevice,
+  retryJournalNow,
+  type JournalSyncRecord,
+} from '../../src-core/sync/journal-push.js';
+import { LocalStore } from '../../src-core/sync/local-store.js';
+import type { Account } from '../../src-core/sync/types.js';
+import { JournalEntryWire, JournalPushRequest } from '../../src-shared/api/journal-types.js';
 
 function record(i: number): JournalRecord {
   return {
@@ -82,4 +104,95 @@ test('garbage in the journal is reported, not thrown', () => {
   const v = verifyJournal([c[0]!, null, c[1]!]);
   assert.equal(v.ok, false);
   assert.ok(v.problems.some((p) => p.problem === 'unreadable'));
+});
+
+test('every entry the client makes fits the server schema, and passes through it with its hash intact', () => {
+  const events: JournalEvent[] = [
+    'signed',
+    'sign-failed',
+    'interrupted',
+    'upgraded',
+    'uploaded',
+    'conflict',
+    'rejected',
+    'discarded',
+  ];
+  const entries: JournalEntry[] = [];
+  for (const [i, event] of events.entries()) {
+    const rec: JournalRecord = {
+      ...record(i),
+      event,
+      sha256: event === 'sign-failed' || event === 'interrupted' ? null : 'ab'.repeat(32),
+      certificateSha256: i === 0 ? null : 'cd'.repeat(32),
+      certificateSubject: i === 1 ? null : `CN=${'Nguyễn Văn Đức '.repeat(200)}`,
+      level: event === 'upgraded' ? 'B-B+DSS+DocTS' : 'B-B',
+      ...(event === 'uploaded' ? { serverVersion: 2 } : {}),
+      ...(event === 'conflict' ? { detail: `DOCUMENT_RECALLED: ${'lý do thu hồi rất dài '.repeat(500)}` } : {}),
+      ...(event === 'sign-failed' ? { detail: 'PIN_INCORRECT' } : {}),
+      ...(event === 'rejected' ? { detail: null } : {}),
+    };
+    entries.push(makeEntry(entries[i - 1] ?? null, rec, new Date(1_800_000_000_000 + i)));
+  }
+  const long = entries.find((e) => e.event === 'conflict')!;
+  assert.equal(long.detail!.length, JOURNAL_TEXT_LIMITS.detail, 'long texts are bounded before hashing');
+  assert.ok(entries[0]!.certificateSubject!.length <= JOURNAL_TEXT_LIMITS.certificateSubject);
+  assert.equal(verifyJournal(entries).ok, true);
+  const wire = JournalPushRequest.safeParse({ deviceId: 'kyso-dev-0000-test', entries });
+  assert.equal(wire.success, true, JSON.stringify(wire.error?.issues.slice(0, 3)));
+  for (const e of entries) {
+    const parsed = JournalEntryWire.parse(JSON.parse(JSON.stringify(e)));
+    const { hash, ...body } = parsed;
+    assert.equal(entryHash(body as Omit<JournalEntry, 'hash'>), hash, `${e.event}: same hash after the wire`);
+  }
+});
+
+test('journal push bookkeeping: device binding, other account, retry of a refusal, fork kept, new device', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kyso-journal-unit-'));
+  const store = LocalStore.open(dir);
+  try {
+    const duc: Account = { serverUrl: 'https://dms.example', userId: 7, username: 'duc', fullName: 'Đức' };
+    const lan: Account = { ...duc, userId: 9, username: 'lan' };
+    for (let i = 0; i < 3; i++) store.appendJournal(record(i), 1_800_000_000_000 + i);
+    assert.deepEqual(journalSyncStatus(store, duc), {
+      state: 'ok',
+      entries: 3,
+      acknowledged: 0,
+      unsent: 3,
+      deviceId: null,
+      problem: null,
+    });
+    const first = resetJournalDevice(store, duc)!;
+    assert.match(first, /^kyso-dev-/);
+    const rec = readJournalSync(store)!;
+    store.setSetting('journal.sync', {
+      ...rec,
+      ackSeq: 2,
+      ackHash: store.journalHashAt(2)!,
+    } satisfies JournalSyncRecord);
+    assert.equal(journalSyncStatus(store, duc).unsent, 1);
+    assert.equal(journalSyncStatus(store, lan).state, 'other-account', 'bound to the first account');
+
+    const problem = { code: 'JOURNAL_REJECTED' as const, messageKey: 'sync.error.rejected' as const, params: {} };
+    store.setSetting('journal.sync', { ...readJournalSync(store)!, state: 'rejected', problem });
+    assert.equal(journalSyncStatus(store, duc).state, 'rejected');
+    retryJournalNow(store);
+    assert.equal(journalSyncStatus(store, duc).state, 'ok', '"sync now" tries a refusal again');
+
+    store.setSetting('journal.sync', { ...readJournalSync(store)!, state: 'fork', problem });
+    retryJournalNow(store);
+    assert.equal(journalSyncStatus(store, duc).state, 'fork', 'a fork waits for a person');
+    const second = resetJournalDevice(store, duc)!;
+    assert.notEqual(second, first);
+    assert.deepEqual(journalSyncStatus(store, duc), {
+      state: 'ok',
+      entries: 3,
+      acknowledged: 0,
+      unsent: 3,
+      deviceId: second,
+      problem: null,
+    });
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
