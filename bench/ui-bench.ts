@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Page } from 'playwright-core';
@@ -37,6 +37,8 @@ declare const document: {
 declare function requestAnimationFrame(cb: (t: number) => void): number;
 
 const ITEMS = Number(process.env.KYSO_BENCH_ITEMS ?? 5000);
+// Other jobs may share the machine: the 1-minute load average is reported with the results.
+const loadAtStart = loadavg()[0]!;
 const REPEATS = 5;
 
 interface Row {
@@ -204,6 +206,8 @@ rows.push({
 });
 
 // Smooth scrolling: frame times while the windowed list scrolls 60 frames.
+// tsx (esbuild keepNames) wraps named inner functions in __name(); give the page a no-op one.
+await page.evaluate('globalThis.__name = (f) => f');
 const frames = await page.evaluate(async () => {
   const el = document.querySelector('[data-testid="queue-list"]')!;
   const times: number[] = [];
@@ -305,7 +309,9 @@ const doc = `# UI benchmarks
 
 Written by \`node --import tsx bench/ui-bench.ts\` (after \`npm run build\`); do not edit by hand.
 Browser mode (\`kyso ui\` + headless Debian Chromium via playwright-core): the same renderer and
-service as the Electron app. ${new Date().toISOString().slice(0, 10)} on ${machine}.
+service as the Electron app. ${new Date().toISOString().slice(0, 10)} on ${machine}; 1-minute load
+average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end (above ~0.5, other jobs shared the
+cores: read the times as upper bounds).
 
 ${table}
 
