@@ -522,6 +522,39 @@ test('journal: a server that lost entries (restored from a backup) gets them aga
   assert.deepEqual((await w.serverJournal(dev)).entries, e.exportJournal().entries);
 });
 
+test('journal: a server error is retried after the backoff delay, not at once', async () => {
+  const [d1] = await dutyDocs(1);
+  let failNext = 0;
+  let journalCalls = 0;
+  const e = await w.engine('duc', {
+    backoff: { baseMs: 60_000, maxMs: 120_000 },
+    fetchImpl: async (input, init) => {
+      if (init?.method === 'POST' && String(input).endsWith('/api/v1/journal')) {
+        journalCalls++;
+        if (failNext > 0) {
+          failNext--;
+          return new Response('{}', { status: 503, headers: { 'content-type': 'application/json' } });
+        }
+      }
+      return fetch(input, init);
+    },
+  });
+  await e.syncNow();
+  await e.sign({ assignmentId: await taskFor(e, d1!), signer: w.ducSigner });
+  failNext = 1;
+  const failed = await e.syncNow();
+  assert.equal(failed.uploaded, 1);
+  assert.equal(failed.error?.code, 'SERVER_UNAVAILABLE');
+  assert.equal(journalCalls, 1);
+  const waiting = await e.syncNow();
+  assert.equal(waiting.ok, true, 'the rest of the round goes on');
+  assert.deepEqual(waiting.journal, { pushed: 0, unsent: 2, state: 'ok' });
+  assert.equal(journalCalls, 1, 'not tried again before its backoff delay (≥ 30 s here)');
+  const now = await e.retryNow();
+  assert.deepEqual(now.journal, { pushed: 2, unsent: 0, state: 'ok' });
+  assert.equal(journalCalls, 2);
+});
+
 async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
