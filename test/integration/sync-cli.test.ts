@@ -1,7 +1,7 @@
 // `kyso sync` and `kyso queue` in-process (runCli) against the real reference server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { cp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src-core/cli/main.js';
@@ -110,6 +110,60 @@ test('kyso sync exit codes: unreachable 69, no credentials 77, no server 64, con
   assert.match(c.err, /Conflict: .*DOCUMENT_RECALLED \(Ban hành nhầm\)/);
   const q = JSON.parse((await kyso(['queue', '--json'], env)).out) as { counts: { conflicts: number } };
   assert.equal(q.counts.conflicts, 1);
+});
+
+test('kyso sync --json reports the round and the journal; a forked journal exits 2 with the reason', async () => {
+  const [d1, d2, d3] = await Promise.all(
+    [1, 2, 3].map((i) => w.h.createDoc({ title: `Nhật ký ${i}`, steps: [[['duc', 'approval']]] })),
+  );
+  const dirA = await w.dataDir('cli-journal-a');
+  const env = (dataDir: string): NodeJS.ProcessEnv => ({
+    KYSO_DATA_DIR: dataDir,
+    KYSO_SERVER_URL: w.proxy.url,
+    KYSO_USER: 'duc',
+    KYSO_PASSWORD_ENV: 'PW',
+    PW: passwordOf('duc'),
+  });
+  const signIn = async (dataDir: string, docId: string): Promise<void> => {
+    const e = await w.engine('duc', { dataDir });
+    await e.syncNow();
+    const id = (await e.listQueue()).find((i) => i.documentId === docId)!.id;
+    await e.sign({ assignmentId: id, signer: w.ducSigner });
+    await e.close();
+  };
+  type Round = {
+    ok: boolean;
+    summary: string;
+    uploaded: number;
+    journal: { state: string; pushed: number; unsent: number; entries: number; deviceId: string | null };
+    error: { code: string; message: string } | null;
+  };
+  await signIn(dirA, d1!.id);
+  const first = await kyso(['sync', '--json'], env(dirA));
+  assert.equal(first.code, 0, first.err);
+  const r1 = JSON.parse(first.out) as Round;
+  assert.equal(r1.ok, true);
+  assert.equal(r1.uploaded, 1);
+  assert.ok(r1.journal.pushed > 0 && r1.journal.pushed === r1.journal.entries, JSON.stringify(r1.journal));
+  assert.deepEqual([r1.journal.state, r1.journal.unsent], ['ok', 0]);
+  const onServer = await w.serverJournal(r1.journal.deviceId!);
+  assert.equal(onServer.entries.length, r1.journal.entries);
+
+  // A copied data folder with a future of its own: the server refuses its journal.
+  const dirB = await w.dataDir('cli-journal-b');
+  await cp(dirA, dirB, { recursive: true });
+  await rm(join(dirB, 'secrets.json'), { force: true });
+  await signIn(dirA, d2!.id);
+  assert.equal((await kyso(['sync'], env(dirA))).code, 0);
+  await signIn(dirB, d3!.id);
+  const forked = await kyso(['sync', '--json'], env(dirB));
+  assert.equal(forked.code, 2, forked.err);
+  const r2 = JSON.parse(forked.out) as Round;
+  assert.equal(r2.uploaded, 1, 'the signed document itself still goes up');
+  assert.equal(r2.journal.state, 'fork');
+  assert.equal(r2.summary, 'error');
+  assert.doesNotMatch(forked.err, /Synced\./);
+  assert.match(forked.err, /journal/i);
 });
 
 test('sync and queue answer --help as available', async () => {

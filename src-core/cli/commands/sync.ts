@@ -1,14 +1,15 @@
 /**
- * `kyso sync [--server URL] [--verbose]`: one sync round — pull the queue, push the outbox,
- * fetch content for offline signing — with the status on stderr.
+ * `kyso sync [--server URL] [--verbose] [--json]`: one sync round — pull the queue, push the
+ * outbox and the signature journal, fetch content for offline signing — with the status on
+ * stderr (and, with --json, the round's result as one JSON object on stdout for scripts).
  *
  * Credentials: a stored refresh token (data dir secrets.json, 0600), else KYSO_USER and
  * KYSO_PASSWORD_ENV (the NAME of the variable holding the password: never the password itself on
  * a command line). Data dir: KYSO_DATA_DIR or the OS default. Server: --server, KYSO_SERVER_URL,
  * or the one remembered from the last login.
  *
- * Exit: 0 round complete; 2 complete but some signature is in conflict or refused (needs a
- * person); 64 usage (no server); 69 server unreachable / data dir busy (the outbox is kept);
+ * Exit: 0 round complete; 2 complete but some signature is in conflict or refused, or the server
+ * refused the signature journal (fork / broken chain) — each needs a person; 64 usage (no server); 69 server unreachable / data dir busy (the outbox is kept);
  * 77 not logged in or login refused; 70 anything else.
  */
 import { join } from 'node:path';
@@ -61,6 +62,8 @@ export function statusLine(s: SyncStatus, locale: Locale): string {
       return t(locale, 'sync.status.offline', { since: s.offlineSince ?? '?', count: s.pending });
     case 'pending':
       return t(locale, 'sync.status.pending', { count: s.pending });
+    case 'error':
+      return s.lastError ? t(locale, s.lastError.messageKey, s.lastError.params) : t(locale, 'error.internal');
     default:
       return t(locale, 'sync.status.synced', { open: s.queueOpen });
   }
@@ -69,7 +72,11 @@ export function statusLine(s: SyncStatus, locale: Locale): string {
 export async function runSync(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { server: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
+    options: {
+      server: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      json: { type: 'boolean', default: false },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -126,8 +133,26 @@ export async function runSync(args: string[], ctx: CliContext): Promise<number> 
     }
     const status = engine.status();
     err(statusLine(status, ctx.locale));
+    if (values.json) {
+      const { pulled, uploaded, downloaded, conflicts, rejected, pending, upgraded, error } = r;
+      const result = {
+        ok: r.ok,
+        summary: status.summary,
+        pulled,
+        uploaded,
+        downloaded,
+        conflicts,
+        rejected,
+        pending,
+        upgraded,
+        journal: { ...status.journal, pushed: r.journal.pushed },
+        error: error ? { code: error.code, message: t(ctx.locale, error.messageKey, error.params) } : null,
+      };
+      ctx.stdout.write(`${JSON.stringify(result)}\n`);
+    }
     if (!r.ok && r.error) return syncExitCode(r.error);
-    return status.conflicts + status.rejected > 0 ? SYNC_EXIT.ATTENTION : SYNC_EXIT.OK;
+    const journalStopped = status.journal.state === 'fork' || status.journal.state === 'rejected';
+    return status.conflicts + status.rejected > 0 || journalStopped ? SYNC_EXIT.ATTENTION : SYNC_EXIT.OK;
   } finally {
     await engine.close();
   }
