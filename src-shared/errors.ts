@@ -54,7 +54,10 @@ export type ErrorCode =
   // desktop service ↔ workflow server
   | 'SERVER_UNREACHABLE'
   | 'SERVER_REJECTED'
-  | 'NOT_SIGNED_IN';
+  | 'NOT_SIGNED_IN'
+  // settings
+  | 'SETTING_LOCKED'
+  | 'CONFIG_INVALID';
 
 export interface KysoErrorValue {
   readonly code: ErrorCode;

@@ -19,8 +19,11 @@ export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
     case 'USAGE':
       return EXIT.USAGE;
+    case 'SETTING_LOCKED':
+      return EXIT.USAGE;
     case 'INPUT_MALFORMED':
     case 'INPUT_UNREADABLE':
+    case 'CONFIG_INVALID':
       return EXIT.DATA;
     case 'TOKEN_UNAVAILABLE':
       return EXIT.UNAVAILABLE;

@@ -69,6 +69,12 @@ Profiles (Decree 30/2020/NĐ-CP; see docs/roles.md). Without --profile: a plain 
       'Show the local queue as last synced (no network; safe beside a running app): each task with its local state (to sign, signed and waiting to send, sent, conflict with the reason, refused). --json prints one object: account, lastSyncAt, cursor, items, outbox, counts.',
     status: 'available',
   },
+  settings: {
+    usage: 'kyso settings [--json] | kyso settings set KEY=VALUE...',
+    summary:
+      "Show the settings in force (settings.json in the data dir, then the IT department's enterprise preset: /etc/kyso/enterprise.json, /Library/Application Support/Kyso/enterprise.json, %ProgramData%\\Kyso\\enterprise.json or KYSO_ENTERPRISE_CONFIG), each with its source and whether it is locked; set changes the user's own (lists separated by the OS path separator). Exit 64 for a locked key or a bad value, 65 for an invalid enterprise file. See docs/enterprise-config.md.",
+    status: 'available',
+  },
   ui: {
     usage: 'kyso ui       [--port N] [--no-open]',
     summary:

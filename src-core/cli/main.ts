@@ -13,6 +13,7 @@ import { runBatch } from './commands/batch.js';
 import { runVerify } from './commands/verify.js';
 import { runSync } from './commands/sync.js';
 import { runQueue } from './commands/queue.js';
+import { runSettings } from './commands/settings.js';
 import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import { errorText } from '../../src-shared/i18n/translate.js';
 import { VERSION } from '../version.js';
@@ -27,6 +28,7 @@ const RUNNERS: Partial<Record<string, Runner>> = {
   verify: runVerify,
   sync: runSync,
   queue: runQueue,
+  settings: runSettings,
 };
 
 /**

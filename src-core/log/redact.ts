@@ -1,7 +1,7 @@
 /**
- * Secrets never reach a log: PINs, passwords, bearer/refresh tokens, cookies, the bridge's
- * one-time secret and private keys are replaced before a line is written. Keys are matched by
- * name in objects and by shape in free text.
+ * Secrets never reach a log: PINs, passwords, bearer/refresh tokens, cookies, URL credentials,
+ * the bridge's one-time secret and private keys are replaced before a line is written. Keys are
+ * matched by name in objects and by shape in free text.
  */
 const SECRET_KEY = /pin|pass(word|phrase)?|secret|token|authorization|cookie|private.?key|otp|session/i;
 
@@ -16,6 +16,13 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
   [/(kyso_session=)[^;\s]+/gi, '$1[redacted]'],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[redacted private key]'],
   [/(--pin(-env)?[ =])\S+/gi, '$1[redacted]'],
+  // user:password@ in any URL (proxy settings carry them).
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]*@/gi, '$1[redacted]@'],
+  // Whole Cookie / Set-Cookie header lines.
+  [/\b((?:set-)?cookie:\s*)[^\r\n]+/gi, '$1[redacted]'],
+  // The workflow server's opaque tokens (kat_… access, krt_… refresh) and JWTs, wherever they appear.
+  [/\bk(?:at|rt)_[A-Za-z0-9_-]{16,}/g, '[redacted token]'],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, '[redacted token]'],
 ];
 
 export function redactText(s: string): string {

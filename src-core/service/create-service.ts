@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AppInfo, KysoApi } from '../../src-shared/api/contract.js';
-import type { ImageInfo, Settings, TokenState } from '../../src-shared/api/ui-types.js';
+import type { AppInfo, ChannelName, KysoApi } from '../../src-shared/api/contract.js';
+import type { BatchState, ImageInfo, Settings, SyncState, TokenState } from '../../src-shared/api/ui-types.js';
 import type { VerifyReport } from '../../src-shared/api/verify-types.js';
-import { KysoError } from '../../src-shared/errors.js';
+import { KysoError, toErrorValue } from '../../src-shared/errors.js';
 import type { Locale } from '../../src-shared/i18n/messages.js';
 import { loadPng } from '../appearance/image-xobject.js';
 import { dominantInkColour } from '../appearance/ink-colour.js';
+import type { SettingsBackend } from '../config/settings-backend.js';
+import type { PartialSettings } from '../config/settings-schema.js';
+import { openLog, type LogSink } from '../log/logger.js';
+import { MemorySecretStore, type DescribedSecretStore } from '../sync/secret-store.js';
 import { PRODUCT_NAME, VERSION } from '../version.js';
 import { defaultDataDir, ensureDir, writeFileAtomic } from './data-dir.js';
 import { runDiagnostics, writeSupportBundle } from './diagnostics.js';
@@ -20,7 +24,7 @@ import { FileRegistry, type BlobEntry } from './files.js';
 import { EngineSyncPort } from './engine-sync.js';
 import { HttpSyncAdapter } from './http-sync.js';
 import { BatchRunner } from './sign-batch.js';
-import { SettingsStore, type StoredSettings } from './settings-store.js';
+import { openSettings, type SettingsStore, type StoredSettings } from './settings-store.js';
 import type { SyncPort } from './sync-port.js';
 import { TokenManager } from './tokens.js';
 
@@ -36,12 +40,23 @@ export interface ServiceOptions {
   tokenPollMs?: number;
   /** Another sync implementation behind the same port (tests; src-core/sync when wired). */
   sync?: (dataDir: string, settings: StoredSettings) => SyncPort;
+  /** Where the user's settings are stored: default settings.json in the data folder; electron-store in the app. */
+  settingsBackend?: SettingsBackend;
+  /**
+   * Where the server sign-in (refresh token) is kept. Default: memory only — browser mode's
+   * session ends with the process like its launch link; the Electron app passes the OS keychain
+   * (safeStorage). Never a plain file here (the `kyso sync` command line has its own 0600 file).
+   */
+  secrets?: DescribedSecretStore;
+  /** Default: <data folder>/logs/kyso.log, redacted and rotated (src-core/log). */
+  log?: LogSink;
 }
 
 /** What the transports need besides the contract: events, files, uploads, shutdown. */
 export interface ServiceHost {
   readonly events: EventHub;
   readonly dataDir: string;
+  readonly log: LogSink;
   blob(id: string): BlobEntry | undefined;
   receiveUpload(body: Readable, meta: { name: string; mime: string }): Promise<string>;
   /** The current locale (menus, notifications). */
@@ -63,10 +78,50 @@ export function createService(opts: ServiceOptions): KysoService {
     opts.dataDir ??
       (env.KYSO_DATA_DIR || env.KYSO_TEST !== '1' ? defaultDataDir(env) : mkdtempSync(join(tmpdir(), 'kyso-data-'))),
   );
-  const settingsStore = new SettingsStore(dataDir, env, opts.locale);
+  const log = opts.log ?? openLog(dataDir, env);
+  let settingsStore: SettingsStore;
+  try {
+    settingsStore = openSettings({ dataDir, env, locale: opts.locale, backend: opts.settingsBackend });
+  } catch (e) {
+    // The IT department's preset exists but cannot be applied: stop rather than run without it.
+    log.error('settings.enterpriseInvalid', { error: toErrorValue(e) });
+    throw e;
+  }
+  if (settingsStore.ignoredOnLoad.length > 0) log.warn('settings.ignored', { keys: settingsStore.ignoredOnLoad });
+  const secrets = opts.secrets ?? new MemorySecretStore();
   const events = new EventHub();
   const files = new FileRegistry(dataDir);
   const settings = (): StoredSettings => settingsStore.get();
+  const updateSettings = async (patch: PartialSettings): Promise<StoredSettings> => {
+    try {
+      const r = await settingsStore.update(patch);
+      if (r.changed.length > 0) log.info('settings.changed', { keys: r.changed });
+      return r.settings;
+    } catch (e) {
+      const v = toErrorValue(e);
+      if (v.code === 'SETTING_LOCKED') log.warn('settings.refused', { keys: String(v.params?.names ?? '') });
+      throw e;
+    }
+  };
+  log.info('service.start', {
+    transport: opts.transport,
+    version: VERSION,
+    platform: process.platform,
+    enterprise: settingsStore.enterpriseFile,
+    locked: settingsStore.locked(),
+    signIn: secrets.storage,
+  });
+  // A refresh token a version before this one left in a plain file is not kept there.
+  const legacySecrets = join(dataDir, 'sync-engine', 'secrets.json');
+  if (secrets.storage !== 'file' && existsSync(legacySecrets)) {
+    try {
+      unlinkSync(legacySecrets);
+      log.warn('secrets.plainFileRemoved', { file: legacySecrets });
+    } catch {
+      log.warn('secrets.plainFileNotRemoved', { file: legacySecrets });
+    }
+  }
+  if (secrets.storage === 'keychain-unavailable') log.warn('secrets.memoryOnly', { reason: 'no OS keychain' });
 
   const tokens = new TokenManager(
     () => ({ configured: settings().modulePaths, env }),
@@ -94,17 +149,90 @@ export function createService(opts: ServiceOptions): KysoService {
           tsaUrl: settings().tsaUrl,
           env,
           pollIntervalMs: syncInterval,
+          secrets,
         });
+  // The log keeps state changes, not every poll: "syncing" comes and goes each cycle (debug).
+  let settled: SyncState | null = null;
+  let current: SyncState | null = null;
+  const outboxStates = new Map<string, string>();
   sync.onChange((c) => {
     if (c.kind === 'queue') {
       events.emit({ type: 'queue', newItems: c.newItems.length, titles: c.newItems.slice(0, 5).map((i) => i.title) });
+      if (c.newItems.length > 0) log.info('sync.newItems', { count: c.newItems.length });
     }
-    if (c.kind === 'outbox') events.emit({ type: 'outbox' });
-    events.emit({ type: 'sync', status: sync.status() });
+    if (c.kind === 'outbox') {
+      events.emit({ type: 'outbox' });
+      const e = c.entry;
+      if (e && outboxStates.get(e.id) !== e.state) {
+        outboxStates.set(e.id, e.state);
+        log.info('outbox.entry', {
+          id: e.id,
+          assignmentId: e.assignmentId,
+          state: e.state,
+          attempts: e.attempts,
+          version: e.uploadedVersion,
+          problem: e.problem?.code ?? null,
+        });
+      }
+    }
+    const st = sync.status();
+    if (st.state !== current) {
+      log.debug('sync.state', { from: current, to: st.state });
+      current = st.state;
+    }
+    if (st.state !== 'syncing' && st.state !== settled) {
+      log.info('sync.state', {
+        from: settled,
+        to: st.state,
+        error: st.lastError?.code ?? null,
+        queue: st.queueCount,
+        pending: st.pendingUploads,
+        conflicts: st.conflicts,
+      });
+      settled = st.state;
+    }
+    events.emit({ type: 'sync', status: st });
   });
   sync.start(syncInterval);
 
-  const batches = new BatchRunner({ tokens, sync, settings, emit: (state) => events.emit({ type: 'batch', state }) });
+  // Sign results: each document once per status it reaches (and when its issue number arrives), and each batch's end.
+  const batchSeen = new Map<string, { state: BatchState['state']; statuses: string[] }>();
+  const logBatch = (b: BatchState): void => {
+    const prev = batchSeen.get(b.batchId);
+    if (!prev) log.info('sign.batch.start', { batchId: b.batchId, total: b.total });
+    const marks = b.results.map((r) => `${r.status}|${r.notation ?? ''}`);
+    b.results.forEach((r, i) => {
+      if (prev?.statuses[i] === marks[i] || r.status === 'waiting' || r.status === 'signing') return;
+      log.info('sign.result', {
+        batchId: b.batchId,
+        assignmentId: r.assignmentId,
+        status: r.status,
+        level: r.level,
+        notation: r.notation,
+        error: r.error?.code ?? null,
+        warnings: r.warnings.map((w) => w.code),
+      });
+    });
+    if (b.state !== 'running' && prev?.state !== b.state) {
+      log.info('sign.batch.end', {
+        batchId: b.batchId,
+        state: b.state,
+        done: b.done,
+        total: b.total,
+        stopError: b.stopError?.code ?? null,
+      });
+    }
+    batchSeen.set(b.batchId, { state: b.state, statuses: marks });
+  };
+  const batches = new BatchRunner({
+    tokens,
+    sync,
+    settings,
+    emit: (state) => {
+      logBatch(state);
+      events.emit({ type: 'batch', state });
+    },
+  });
 
   const info = (): AppInfo => ({
     name: PRODUCT_NAME,
@@ -206,7 +334,7 @@ export function createService(opts: ServiceOptions): KysoService {
   const api: KysoApi = {
     'app.info': async () => info(),
     'app.setLocale': async (req) => {
-      await settingsStore.update({ locale: req.locale });
+      await updateSettings({ locale: req.locale });
       events.emit({ type: 'locale', locale: req.locale });
       return info();
     },
@@ -226,14 +354,24 @@ export function createService(opts: ServiceOptions): KysoService {
       (req as { pin: string | null }).pin = null;
       const opened = await tokens.openSigner(req.certId, pin);
       try {
-        return await sync.loginCertificate(opened.signer, opened.certificate.sha256.toLowerCase());
+        const s = await sync.loginCertificate(opened.signer, opened.certificate.sha256.toLowerCase());
+        log.info('session.login', { method: 'certificate', user: s.user?.username ?? null });
+        return s;
       } finally {
         opened.session.close();
         tokens.refresh();
       }
     },
-    'session.loginPassword': async (req) => sync.loginPassword(req.username, req.password),
-    'session.logout': async () => sync.logout(),
+    'session.loginPassword': async (req) => {
+      const s = await sync.loginPassword(req.username, req.password);
+      log.info('session.login', { method: 'password', user: s.user?.username ?? null });
+      return s;
+    },
+    'session.logout': async () => {
+      const s = await sync.logout();
+      log.info('session.logout', {});
+      return s;
+    },
 
     'queue.list': async () => {
       await sync.ready();
@@ -320,9 +458,15 @@ export function createService(opts: ServiceOptions): KysoService {
     },
 
     'settings.get': async () => publicSettings(),
+    'settings.policy': async () => ({
+      locked: settingsStore.locked(),
+      preset: settingsStore.preset(),
+      enterpriseFile: settingsStore.enterpriseFile,
+      secretStorage: secrets.storage,
+    }),
     'settings.update': async (req) => {
       const before = settings();
-      const after = await settingsStore.update(req.patch);
+      const after = await updateSettings(req.patch);
       if (after.serverUrl !== before.serverUrl || after.proxy !== before.proxy || after.tsaUrl !== before.tsaUrl) {
         await sync.configure({ serverUrl: after.serverUrl, proxy: after.proxy, tsaUrl: after.tsaUrl });
       }
@@ -333,8 +477,13 @@ export function createService(opts: ServiceOptions): KysoService {
     'settings.setImage': async (req) => {
       const field = req.kind === 'signature' ? 'signatureImage' : 'sealImage';
       if (req.uploadId === null) {
-        await settingsStore.update({ [field]: null });
+        await updateSettings({ [field]: null });
         return publicSettings();
+      }
+      // Refused before the file is copied when the IT department set this image.
+      if (settingsStore.isLocked(field)) {
+        log.warn('settings.refused', { keys: field });
+        throw settingsStore.lockedError([field]);
       }
       const up = files.upload(req.uploadId);
       const buf = readFileSync(up.path);
@@ -342,7 +491,7 @@ export function createService(opts: ServiceOptions): KysoService {
       const dir = ensureDir(join(dataDir, 'images'));
       const dest = join(dir, IMAGE_NAMES[req.kind]);
       await writeFileAtomic(dest, buf);
-      await settingsStore.update({ [field]: dest });
+      await updateSettings({ [field]: dest });
       return publicSettings();
     },
     'diagnostics.run': async () => {
@@ -372,9 +521,25 @@ export function createService(opts: ServiceOptions): KysoService {
     },
   };
 
+  // Every failure is logged with its code (an unknown one with its redacted message); never the request.
+  for (const name of Object.keys(api) as ChannelName[]) {
+    const call = api[name] as (req: unknown) => Promise<unknown>;
+    (api as Record<ChannelName, (req: unknown) => Promise<unknown>>)[name] = async (req) => {
+      try {
+        return await call(req);
+      } catch (e) {
+        const v = toErrorValue(e);
+        if (v.code === 'INTERNAL') log.error('api.error', { channel: name, code: v.code, error: e });
+        else log.warn('api.error', { channel: name, code: v.code });
+        throw e;
+      }
+    };
+  }
+
   const host: ServiceHost = {
     events,
     dataDir,
+    log,
     blob: (id) => files.blob(id),
     receiveUpload: (body, meta) => files.receive(body, meta),
     locale: () => settings().locale,
@@ -382,6 +547,7 @@ export function createService(opts: ServiceOptions): KysoService {
       tokens.stop();
       await sync.close();
       await files.cleanup();
+      log.info('service.stop', {});
     },
   };
   return Object.assign(api, { host });

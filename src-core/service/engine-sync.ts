@@ -26,6 +26,7 @@ import { t } from '../../src-shared/i18n/translate.js';
 import { challengeSignerFrom } from '../sync/auth-session.js';
 import { problemOf } from '../sync/http-client.js';
 import { authed, type SyncContext } from '../sync/sync-context.js';
+import type { SecretStore } from '../sync/secret-store.js';
 import { SyncEngine } from '../sync/sync-engine.js';
 import type { LocalQueueItem, OutboxEntry as EngineEntry, SyncStatus as EngineStatus } from '../sync/types.js';
 import type { DocumentSigner } from '../sign/sign-document.js';
@@ -40,6 +41,8 @@ export interface EngineSyncOptions {
   tsaUrl: string;
   env: NodeJS.ProcessEnv;
   pollIntervalMs: number;
+  /** Where the refresh token lives (never the engine's default plain file). */
+  secrets: SecretStore;
 }
 
 const SHOWN_STATES: ReadonlySet<EngineEntry['state']> = new Set([
@@ -81,6 +84,7 @@ export class EngineSyncPort implements SyncPort {
         ...(this.o.serverUrl ? { serverUrl: this.o.serverUrl } : {}),
         env: { ...this.o.env, ...proxyEnv },
         pollIntervalMs: this.o.pollIntervalMs,
+        secrets: this.o.secrets,
         backoff: { baseMs: Math.min(2000, this.o.pollIntervalMs), maxMs: Math.max(this.o.pollIntervalMs, 60_000) },
         upgrade: { tsaUrl: this.o.tsaUrl || null },
       });
@@ -107,8 +111,26 @@ export class EngineSyncPort implements SyncPort {
     }
   }
 
+  /**
+   * Also waits for a sign-in in progress: the engine reports "signed in" before the user's
+   * details (role, title) have arrived, and a session read in between would show the user
+   * without them — and could overwrite the complete answer of the sign-in itself.
+   */
   async ready(): Promise<void> {
     await this.eng().catch(() => undefined);
+    await this.signingIn?.catch(() => undefined);
+  }
+
+  private signingIn: Promise<unknown> | null = null;
+
+  private async signIn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = fn();
+    this.signingIn = run;
+    try {
+      return await run;
+    } finally {
+      if (this.signingIn === run) this.signingIn = null;
+    }
   }
 
   private emit(c: SyncChange): void {
@@ -218,23 +240,27 @@ export class EngineSyncPort implements SyncPort {
   }
 
   async loginPassword(username: string, password: string): Promise<SessionState> {
-    const e = await this.eng();
-    await e.loginWithPassword(username, password);
-    this.loginMethod = 'password';
-    this.loginCert = null;
-    this.saveMeta();
-    await this.afterLogin(e);
-    return this.session();
+    return this.signIn(async () => {
+      const e = await this.eng();
+      await e.loginWithPassword(username, password);
+      this.loginMethod = 'password';
+      this.loginCert = null;
+      this.saveMeta();
+      await this.afterLogin(e);
+      return this.session();
+    });
   }
 
   async loginCertificate(signer: DocumentSigner, certSha256: string): Promise<SessionState> {
-    const e = await this.eng();
-    await e.loginWithCertificate(challengeSignerFrom(signer));
-    this.loginMethod = 'certificate';
-    this.loginCert = certSha256;
-    this.saveMeta();
-    await this.afterLogin(e);
-    return this.session();
+    return this.signIn(async () => {
+      const e = await this.eng();
+      await e.loginWithCertificate(challengeSignerFrom(signer));
+      this.loginMethod = 'certificate';
+      this.loginCert = certSha256;
+      this.saveMeta();
+      await this.afterLogin(e);
+      return this.session();
+    });
   }
 
   private async afterLogin(e: SyncEngine): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * Where the refresh token lives. The engine only sees this interface: the CLI uses a file
- * readable by the user alone (0600, written atomically); the Electron app will pass an
- * implementation over safeStorage (DPAPI / Keychain / libsecret). Values never reach a log.
+ * readable by the user alone (0600, written atomically); the desktop service keeps it in memory
+ * (browser mode) or in the OS keychain through safeStorage (the Electron app,
+ * src-main/safe-storage-secrets.ts). Values never reach a log.
  */
 import { chmod, readFile, stat } from 'node:fs/promises';
+import type { SecretStorageKind } from '../../src-shared/api/ui-types.js';
 import { writeFileAtomic } from './atomic-fs.js';
 
 export interface SecretStore {
@@ -12,7 +14,13 @@ export interface SecretStore {
   delete(key: string): Promise<void>;
 }
 
-export class MemorySecretStore implements SecretStore {
+/** A store that says where it keeps the secrets (shown in Settings, written to the log). */
+export interface DescribedSecretStore extends SecretStore {
+  readonly storage: SecretStorageKind;
+}
+
+export class MemorySecretStore implements DescribedSecretStore {
+  readonly storage: SecretStorageKind = 'memory';
   private readonly map = new Map<string, string>();
   async get(key: string): Promise<string | null> {
     return this.map.get(key) ?? null;
@@ -30,7 +38,8 @@ export class MemorySecretStore implements SecretStore {
  * use (a copied data directory can lose its modes). Windows ignores the mode bits: there the
  * file relies on the profile folder's ACL, which is why the app uses safeStorage instead.
  */
-export class FileSecretStore implements SecretStore {
+export class FileSecretStore implements DescribedSecretStore {
+  readonly storage: SecretStorageKind = 'file';
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {}

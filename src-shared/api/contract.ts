@@ -18,6 +18,7 @@ import {
   SessionState,
   Settings,
   SettingsPatch,
+  SettingsPolicy,
   SignRequest,
   SupportBundle,
   SyncStatus,
@@ -99,6 +100,8 @@ export const channels = {
 
   // Settings and diagnostics.
   'settings.get': { request: Empty, response: Settings },
+  /** Which settings the IT department locked (read-only in the UI) and where the sign-in is kept. */
+  'settings.policy': { request: Empty, response: SettingsPolicy },
   'settings.update': { request: z.object({ patch: SettingsPatch }).strict(), response: Settings },
   'settings.setImage': {
     request: z.object({ kind: z.enum(['signature', 'seal']), uploadId: Id.nullable() }).strict(),

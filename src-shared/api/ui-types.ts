@@ -64,6 +64,47 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsPatch = Settings.omit({ signatureImage: true, sealImage: true }).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
+/**
+ * Every stored setting, including the ones only an IT department's preset can set (updateUrl).
+ * The same names are used in the user's settings file and in the enterprise preset.
+ */
+export const SETTING_KEYS = [
+  'serverUrl',
+  'modulePaths',
+  'tsaUrl',
+  'level',
+  'revocationMode',
+  'locale',
+  'proxy',
+  'trustFiles',
+  'signatureImage',
+  'sealImage',
+  'updateUrl',
+] as const;
+export const SettingKey = z.enum(SETTING_KEYS);
+export type SettingKey = z.infer<typeof SettingKey>;
+
+/**
+ * Where the server sign-in (the refresh token) is kept: the OS keychain (Electron safeStorage);
+ * memory only, by design (browser mode) or because no OS keychain is available; or a file only
+ * the user can read (the command line).
+ */
+export const SECRET_STORAGE_KINDS = ['os-keychain', 'memory', 'keychain-unavailable', 'file'] as const;
+export const SecretStorageKind = z.enum(SECRET_STORAGE_KINDS);
+export type SecretStorageKind = z.infer<typeof SecretStorageKind>;
+
+/** What the Settings screen needs besides the values: which keys the IT department locked. */
+export const SettingsPolicy = z.object({
+  /** Keys preset and locked by the enterprise configuration: shown read-only, refused by settings.update. */
+  locked: z.array(SettingKey),
+  /** Keys whose value comes from the enterprise preset (locked or not). */
+  preset: z.array(SettingKey),
+  /** The enterprise configuration file in force, or null when there is none. */
+  enterpriseFile: z.string().nullable(),
+  secretStorage: SecretStorageKind,
+});
+export type SettingsPolicy = z.infer<typeof SettingsPolicy>;
+
 // ---- tokens -----------------------------------------------------------------------------------
 
 export const TokenState = z.object({

@@ -26,11 +26,22 @@ export async function startUi(
   // The app speaks Vietnamese unless KYSO_LANG (or the saved setting) says otherwise.
   const locale = ctx.env.KYSO_LANG ? pickLocale(ctx.env.KYSO_LANG) : 'vi';
   const service = createService({ transport: 'browser', locale, env: ctx.env, ...o.service });
-  const bridge = await startBridge({ api: service, staticDir, port: o.port });
+  const log = service.host.log;
+  let bridge: Bridge;
+  try {
+    bridge = await startBridge({ api: service, staticDir, port: o.port });
+  } catch (e) {
+    log.error('ui.bridgeFailed', { port: o.port, error: e });
+    await service.host.close();
+    throw e;
+  }
+  // The origin only: the launch URL carries the one-time secret.
+  log.info('ui.start', { origin: bridge.origin, port: bridge.port });
   return {
     bridge,
     service,
     close: async () => {
+      log.info('ui.stop', { origin: bridge.origin });
       await bridge.close();
       await service.host.close();
     },
