@@ -3,7 +3,19 @@
  * ./api/blob and ./api/upload for files), typed IPC both ways, the native menu in the chosen
  * language and notifications; everything else is the src-core service, tested without Electron.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+} from 'electron';
+import ElectronStore from 'electron-store';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,8 +25,13 @@ import { CONTENT_SECURITY_POLICY, denyPermissions, hardenContents } from './cont
 import { forwardEvents, registerIpcHandlers } from './ipc/typed-ipc.js';
 import { menuTemplate } from './menu.js';
 import { mainWindowOptions } from './window-options.js';
+import { ElectronStoreBackend, electronStoreOptions } from './electron-settings.js';
+import { SAFE_SECRETS_FILE, SafeStorageSecretStore } from './safe-storage-secrets.js';
+import { openLog } from '../src-core/log/logger.js';
+import { ensureDir } from '../src-core/service/data-dir.js';
 import { createService, type KysoService } from '../src-core/service/create-service.js';
-import { pickLocale, t } from '../src-shared/i18n/translate.js';
+import { toErrorValue } from '../src-shared/errors.js';
+import { errorText, pickLocale, t } from '../src-shared/i18n/translate.js';
 import { VERSION } from '../src-core/version.js';
 
 protocol.registerSchemesAsPrivileged([
@@ -97,11 +114,35 @@ if (!app.requestSingleInstanceLock()) {
     const rendererRoot = join(__dirname, '..', 'renderer');
     // Vietnamese unless KYSO_LANG or the saved setting says otherwise.
     const locale = process.env.KYSO_LANG ? pickLocale(process.env.KYSO_LANG) : 'vi';
-    const service = createService({
-      transport: 'electron',
-      locale,
-      dataDir: process.env.KYSO_DATA_DIR ?? app.getPath('userData'),
-    });
+    const dataDir = ensureDir(process.env.KYSO_DATA_DIR ?? app.getPath('userData'));
+    // Our redacting, rotating logger (src-core/log) rather than electron-log: one format and one
+    // redaction for the app, `kyso ui` and the CLI, and no extra IPC channel (docs/enterprise-config.md).
+    const log = openLog(dataDir);
+    log.info('electron.start', { version: VERSION, electron: process.versions.electron, packaged: app.isPackaged });
+    process.on('unhandledRejection', (e) => log.error('electron.unhandledRejection', { error: e }));
+    app.on('render-process-gone', (_e, _wc, d) =>
+      log.error('electron.rendererGone', { reason: d.reason, exitCode: d.exitCode }),
+    );
+    app.on('child-process-gone', (_e, d) => log.warn('electron.childGone', { type: d.type, reason: d.reason }));
+    let service: KysoService;
+    try {
+      service = createService({
+        transport: 'electron',
+        locale,
+        dataDir,
+        log,
+        // User settings in electron-store (same settings.json), refresh token in the OS keychain.
+        settingsBackend: new ElectronStoreBackend(
+          new ElectronStore<Record<string, unknown>>(electronStoreOptions(dataDir)),
+        ),
+        secrets: new SafeStorageSecretStore(join(dataDir, 'sync-engine', SAFE_SECRETS_FILE), safeStorage, log),
+      });
+    } catch (e) {
+      // An enterprise preset that cannot be applied: say which file and why, then stop.
+      dialog.showErrorBox(t(locale, 'app.title'), errorText(locale, toErrorValue(e)));
+      app.quit();
+      return;
+    }
     protocol.handle(APP_SCHEME, (req) => handleApp(req, rendererRoot, service));
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({
@@ -174,7 +215,10 @@ if (!app.requestSingleInstanceLock()) {
       stopNotify();
       win = null;
     });
-    app.on('before-quit', () => void service.host.close());
+    app.on('before-quit', () => {
+      log.info('electron.quit', {});
+      void service.host.close();
+    });
     void win.loadURL(APP_ENTRY);
   });
 }
