@@ -1,6 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import type { KysoApi } from '../../src-shared/api/contract';
-import { PADES_LEVEL_NAMES, type ImageInfo, type Settings, type SettingsPatch } from '../../src-shared/api/ui-types';
+import {
+  PADES_LEVEL_NAMES,
+  type ImageInfo,
+  type SettingKey,
+  type Settings,
+  type SettingsPatch,
+  type SettingsPolicy,
+} from '../../src-shared/api/ui-types';
 import type { Locale } from '../../src-shared/i18n/messages';
 import { blobUrl, uploadFile } from '../api-client';
 import { useI18n } from '../i18n';
@@ -10,23 +17,39 @@ interface Props {
   onLocale(l: Locale): void;
 }
 
+/** "Set by your IT department": shown beside every setting the enterprise preset locks. */
+function LockedHint({ k, policy }: { k: SettingKey; policy: SettingsPolicy }) {
+  const { t } = useI18n();
+  if (!policy.locked.includes(k)) return null;
+  return (
+    <span className="badge badge-plain locked-hint" data-testid={`locked-${k}`}>
+      {t('ui.settings.lockedHint')}
+    </span>
+  );
+}
+
 export function SettingsScreen({ api, onLocale }: Props) {
   const { t, err } = useI18n();
   const [saved, setSaved] = useState<Settings | null>(null);
+  const [policy, setPolicy] = useState<SettingsPolicy | null>(null);
   const [form, setForm] = useState<SettingsPatch & { modulesText?: string; trustText?: string }>({});
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
 
   useEffect(() => {
-    api['settings.get']({}).then(
-      (s) => {
+    Promise.all([api['settings.get']({}), api['settings.policy']({})]).then(
+      ([s, p]) => {
         setSaved(s);
+        setPolicy(p);
         setForm({ ...s, modulesText: s.modulePaths.join('\n'), trustText: s.trustFiles.join('\n') });
       },
       (e: unknown) => setStatus({ ok: false, text: err(e) }),
     );
   }, [api, err]);
 
-  if (!saved) return <p className="muted">{t('ui.viewer.loading')}</p>;
+  if (!saved || !policy) {
+    return status ? <p className="error">{status.text}</p> : <p className="muted">{t('ui.viewer.loading')}</p>;
+  }
+  const locked = (k: SettingKey): boolean => policy.locked.includes(k);
   const set = (p: Partial<typeof form>): void => {
     setForm((f) => ({ ...f, ...p }));
     setStatus(null);
@@ -38,7 +61,7 @@ export function SettingsScreen({ api, onLocale }: Props) {
       .filter(Boolean);
 
   const save = async (): Promise<void> => {
-    const patch: SettingsPatch = {
+    const all: SettingsPatch = {
       serverUrl: (form.serverUrl ?? '').trim(),
       proxy: (form.proxy ?? '').trim(),
       tsaUrl: (form.tsaUrl ?? '').trim(),
@@ -48,6 +71,10 @@ export function SettingsScreen({ api, onLocale }: Props) {
       modulePaths: lines(form.modulesText),
       trustFiles: lines(form.trustText),
     };
+    // What the IT department set is not ours to send (the service would refuse a change anyway).
+    const patch = Object.fromEntries(
+      Object.entries(all).filter(([k]) => !policy.locked.includes(k as SettingKey)),
+    ) as SettingsPatch;
     try {
       const s = await api['settings.update']({ patch });
       setSaved(s);
@@ -63,6 +90,11 @@ export function SettingsScreen({ api, onLocale }: Props) {
       <div className="screen-head">
         <h2 id="settings-h">{t('nav.settings')}</h2>
       </div>
+      {policy.locked.length > 0 && (
+        <p className="small muted" data-testid="settings-locked-note">
+          {t('ui.settings.lockedNote')}
+        </p>
+      )}
       <form
         className="settings-form"
         onSubmit={(e) => {
@@ -73,41 +105,63 @@ export function SettingsScreen({ api, onLocale }: Props) {
         <fieldset>
           <legend>{t('ui.settings.server')}</legend>
           <label className="field">
-            <span>{t('ui.settings.serverUrl')}</span>
+            <span>
+              {t('ui.settings.serverUrl')} <LockedHint k="serverUrl" policy={policy} />
+            </span>
             <input
               type="url"
               value={form.serverUrl ?? ''}
               onChange={(e) => set({ serverUrl: e.target.value })}
               placeholder="https://vanban.example.gov.vn"
+              readOnly={locked('serverUrl')}
               data-testid="set-server"
             />
           </label>
           <label className="field">
-            <span>{t('ui.settings.proxy')}</span>
+            <span>
+              {t('ui.settings.proxy')} <LockedHint k="proxy" policy={policy} />
+            </span>
             <input
               type="url"
               value={form.proxy ?? ''}
               onChange={(e) => set({ proxy: e.target.value })}
               placeholder="http://proxy:3128"
+              readOnly={locked('proxy')}
+              data-testid="set-proxy"
             />
           </label>
+          <p
+            className={`small ${policy.secretStorage === 'keychain-unavailable' ? 'warn' : 'muted'}`}
+            data-testid="signin-storage"
+            data-storage={policy.secretStorage}
+          >
+            {t(`ui.settings.secrets.${policy.secretStorage}`)}
+          </p>
         </fieldset>
         <fieldset>
           <legend>{t('ui.settings.signing')}</legend>
           <label className="field">
-            <span>{t('ui.settings.tsa')}</span>
+            <span>
+              {t('ui.settings.tsa')} <LockedHint k="tsaUrl" policy={policy} />
+            </span>
             <input
               type="url"
               value={form.tsaUrl ?? ''}
               onChange={(e) => set({ tsaUrl: e.target.value })}
               placeholder="http://tsa.example.gov.vn"
+              readOnly={locked('tsaUrl')}
+              data-testid="set-tsa"
             />
           </label>
           <label className="field">
-            <span>{t('ui.settings.level')}</span>
+            <span>
+              {t('ui.settings.level')} <LockedHint k="level" policy={policy} />
+            </span>
             <select
               value={form.level ?? saved.level}
               onChange={(e) => set({ level: e.target.value as Settings['level'] })}
+              disabled={locked('level')}
+              data-testid="set-level"
             >
               {PADES_LEVEL_NAMES.map((l) => (
                 <option key={l} value={l}>
@@ -116,13 +170,16 @@ export function SettingsScreen({ api, onLocale }: Props) {
               ))}
             </select>
           </label>
-          <fieldset className="radios">
-            <legend>{t('ui.settings.revocation')}</legend>
+          <fieldset className="radios" disabled={locked('revocationMode')} data-testid="set-revocation">
+            <legend>
+              {t('ui.settings.revocation')} <LockedHint k="revocationMode" policy={policy} />
+            </legend>
             {(['online', 'offline'] as const).map((m) => (
               <label key={m} className="radio">
                 <input
                   type="radio"
                   name="revocation"
+                  value={m}
                   checked={(form.revocationMode ?? saved.revocationMode) === m}
                   onChange={() => set({ revocationMode: m })}
                 />
@@ -131,28 +188,43 @@ export function SettingsScreen({ api, onLocale }: Props) {
             ))}
           </fieldset>
           <label className="field">
-            <span>{t('ui.settings.drivers')}</span>
+            <span>
+              {t('ui.settings.drivers')} <LockedHint k="modulePaths" policy={policy} />
+            </span>
             <textarea
               rows={2}
               value={form.modulesText ?? ''}
               onChange={(e) => set({ modulesText: e.target.value })}
               placeholder="/usr/lib/libvgca.so"
+              readOnly={locked('modulePaths')}
+              data-testid="set-drivers"
             />
             <small className="muted">{t('ui.settings.driversHelp')}</small>
           </label>
           <label className="field">
-            <span>{t('ui.settings.trust')}</span>
-            <textarea rows={2} value={form.trustText ?? ''} onChange={(e) => set({ trustText: e.target.value })} />
+            <span>
+              {t('ui.settings.trust')} <LockedHint k="trustFiles" policy={policy} />
+            </span>
+            <textarea
+              rows={2}
+              value={form.trustText ?? ''}
+              onChange={(e) => set({ trustText: e.target.value })}
+              readOnly={locked('trustFiles')}
+              data-testid="set-trust"
+            />
             <small className="muted">{t('ui.settings.trustHelp')}</small>
           </label>
         </fieldset>
         <fieldset>
           <legend>{t('ui.settings.appearance')}</legend>
           <label className="field">
-            <span>{t('app.language')}</span>
+            <span>
+              {t('app.language')} <LockedHint k="locale" policy={policy} />
+            </span>
             <select
               value={form.locale ?? saved.locale}
               onChange={(e) => set({ locale: e.target.value === 'en' ? 'en' : 'vi' })}
+              disabled={locked('locale')}
               data-testid="set-locale"
             >
               <option value="vi">Tiếng Việt</option>
@@ -160,8 +232,8 @@ export function SettingsScreen({ api, onLocale }: Props) {
             </select>
           </label>
           <div className="images">
-            <ImagePicker api={api} kind="signature" info={saved.signatureImage} onChange={setSaved} />
-            <ImagePicker api={api} kind="seal" info={saved.sealImage} onChange={setSaved} />
+            <ImagePicker api={api} kind="signature" info={saved.signatureImage} policy={policy} onChange={setSaved} />
+            <ImagePicker api={api} kind="seal" info={saved.sealImage} policy={policy} onChange={setSaved} />
           </div>
         </fieldset>
         <div className="form-actions">
@@ -183,8 +255,11 @@ function ImagePicker(p: {
   api: KysoApi;
   kind: 'signature' | 'seal';
   info: ImageInfo | null;
+  policy: SettingsPolicy;
   onChange(s: Settings): void;
 }) {
+  const key: SettingKey = p.kind === 'signature' ? 'signatureImage' : 'sealImage';
+  const isLocked = p.policy.locked.includes(key);
   const { t, err } = useI18n();
   const input = useRef<HTMLInputElement>(null);
   const [error, setError] = useState<string | null>(null);
@@ -199,7 +274,9 @@ function ImagePicker(p: {
   };
   return (
     <div className="image-picker" data-testid={`image-${p.kind}`}>
-      <span className="label">{t(`ui.settings.image.${p.kind}`)}</span>
+      <span className="label">
+        {t(`ui.settings.image.${p.kind}`)} <LockedHint k={key} policy={p.policy} />
+      </span>
       <div className={`preview preview-${p.kind}`}>
         {p.info ? (
           <img src={blobUrl(p.info.blobId)} alt={t(`ui.settings.image.${p.kind}`)} />
@@ -218,7 +295,7 @@ function ImagePicker(p: {
         </span>
       ))}
       {error && <span className="small error">{error}</span>}
-      <div className="row-actions">
+      <div className="row-actions" hidden={isLocked}>
         <button type="button" onClick={() => input.current?.click()}>
           {t('ui.settings.image.choose')}
         </button>
