@@ -29,7 +29,7 @@ function LockedHint({ k, policy }: { k: SettingKey; policy: SettingsPolicy }) {
 }
 
 export function SettingsScreen({ api, onLocale }: Props) {
-  const { t, err } = useI18n();
+  const { t, err, locale } = useI18n();
   const [saved, setSaved] = useState<Settings | null>(null);
   const [policy, setPolicy] = useState<SettingsPolicy | null>(null);
   const [form, setForm] = useState<SettingsPatch & { modulesText?: string; trustText?: string }>({});
@@ -45,6 +45,12 @@ export function SettingsScreen({ api, onLocale }: Props) {
       (e: unknown) => setStatus({ ok: false, text: err(e) }),
     );
   }, [api, err]);
+
+  // The language can also change from the top bar: keep the form in step, or saving would undo it.
+  useEffect(() => {
+    setForm((f) => (f.locale === undefined || f.locale === locale ? f : { ...f, locale }));
+    setSaved((v) => (v && v.locale !== locale ? { ...v, locale } : v));
+  }, [locale]);
 
   if (!saved || !policy) {
     return status ? <p className="error">{status.text}</p> : <p className="muted">{t('ui.viewer.loading')}</p>;
