@@ -1,16 +1,19 @@
 // The desktop app in browser mode, end to end, against real services: the reference server with
 // the engine's upload inspector, a SoftHSM2 token behind the fault module, an openssl TSA, the
 // built `kyso ui`, Chromium. Screens are captured in Vietnamese and English (set
-// KYSO_SCREENSHOTS_DIR=docs/screenshots to refresh the committed ones).
+// KYSO_SCREENSHOTS_DIR=docs/screenshots to refresh the committed ones). Near the end: a second
+// `kyso ui` under an enterprise preset with locked settings, and a scan of both data folders
+// and their logs for every secret the run used.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { one } from '../../src-server/db/adapter.js';
 import { recallDocument } from '../../src-server/domain/documents.js';
+import { DEMO_PASSWORD } from '../../src-server/seed/demo-seed.js';
 import { chromiumAvailable } from '../helpers/browser.js';
-import { kysoBuilt } from '../helpers/kyso-process.js';
+import { kysoBuilt, startKysoUi } from '../helpers/kyso-process.js';
 import { startHarness, type Harness } from './harness.js';
 
 // Functions passed to page.waitForFunction/evaluate run in the page; these are the names they use there.
@@ -473,4 +476,238 @@ test('tablet sizes: 1024×600 fits, touch targets are at least 40 px', async () 
   assert.equal(overflow, false, 'no horizontal scrolling at 1024 px');
   await shot(p, 'queue-1024x600-en');
   await p.close();
+});
+
+// ---- enterprise preset ------------------------------------------------------------------------
+
+const MANAGED = (): string => join(h.dir, 'app-managed');
+
+test('enterprise preset: the locked server and revocation mode are read-only, and refused even through the API', async () => {
+  const presetFile = join(h.dir, 'enterprise.json');
+  const serverUrl = `http://127.0.0.1:${h.serverPort}`;
+  await writeFile(
+    presetFile,
+    JSON.stringify(
+      {
+        version: 1,
+        settings: { serverUrl, revocationMode: 'offline', tsaUrl: h.tsa.url },
+        locked: ['serverUrl', 'revocationMode'],
+      },
+      null,
+      2,
+    ),
+  );
+  // The environment points elsewhere: the locked preset wins over it.
+  const ui = await startKysoUi({
+    KYSO_DATA_DIR: MANAGED(),
+    KYSO_ENTERPRISE_CONFIG: presetFile,
+    KYSO_LANG: 'vi',
+    KYSO_SERVER_URL: 'http://127.0.0.1:9',
+    KYSO_OFFLINE: '0',
+    KYSO_TRUST_FILES: h.token.pki.files.rootPem,
+    KYSO_PKCS11_MODULE: h.token.module,
+  });
+  const p = await h.newPage('vi');
+  p.setDefaultTimeout(15000);
+  try {
+    await p.goto(ui.url);
+    await p.getByTestId('signin').locator('summary').click();
+    await p.getByTestId('signin-user').fill('duc');
+    await p.getByTestId('signin-password').fill(DEMO_PASSWORD);
+    await p.getByTestId('signin-password-submit').click();
+    await p.getByTestId('queue-list').waitFor();
+
+    await p.getByTestId('nav-settings').click();
+    await p.getByTestId('locked-serverUrl').waitFor();
+    assert.equal(await p.getByTestId('locked-serverUrl').innerText(), 'Do bộ phận CNTT thiết lập');
+    assert.equal(await p.getByTestId('locked-revocationMode').innerText(), 'Do bộ phận CNTT thiết lập');
+    assert.match(await p.getByTestId('settings-locked-note').innerText(), /do bộ phận CNTT thiết lập/);
+    assert.equal(await p.getByTestId('set-server').inputValue(), serverUrl);
+    assert.equal(await p.getByTestId('set-server').getAttribute('readonly'), '');
+    await assert.rejects(
+      p.getByTestId('set-server').fill('https://evil.example/', { timeout: 1000 }),
+      /not editable/,
+      'the field takes no typing',
+    );
+    assert.equal(await p.locator('input[name="revocation"][value="offline"]').isChecked(), true);
+    assert.equal(await p.locator('input[name="revocation"][value="online"]').isDisabled(), true);
+    // A preset value that is not locked is a default the user may change.
+    assert.equal(await p.getByTestId('locked-tsaUrl').count(), 0);
+    assert.equal(await p.getByTestId('set-tsa').getAttribute('readonly'), null);
+    assert.equal(await p.getByTestId('set-tsa').inputValue(), h.tsa.url);
+    assert.equal(await p.getByTestId('signin-storage').getAttribute('data-storage'), 'memory');
+    await p.getByTestId('token-holder').waitFor();
+    await p.getByTestId('cert-select').selectOption('01');
+    await shot(p, 'settings-locked-vi');
+
+    // Saving the form changes what the user changed and nothing the IT department set.
+    await p.getByTestId('set-level').selectOption('B-LT');
+    await p.getByTestId('settings-save').click();
+    await p.getByRole('status').filter({ hasText: 'Đã lưu.' }).waitFor();
+    const file = join(MANAGED(), 'settings.json');
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { level: 'B-LT' }, 'only the change is stored');
+
+    // A hostile script in the page calls the bridge itself, with the session cookie.
+    const before = await readFile(file);
+    // (No named functions inside: the page has none of the test runner's helpers.)
+    const answers = await p.evaluate(
+      async (patches) => {
+        const out: unknown[] = [];
+        for (const patch of patches) {
+          const r = await fetch('/api/call/settings.update', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ patch }),
+          });
+          out.push(await r.json());
+        }
+        return out;
+      },
+      [
+        { serverUrl: 'https://evil.example/' },
+        { revocationMode: 'online' },
+        { serverUrl: 'https://evil.example/', revocationMode: 'online', proxy: 'http://evil.example:3128/' },
+      ],
+    );
+    const locked = (keys: string, names: string): unknown => ({
+      ok: false,
+      error: { code: 'SETTING_LOCKED', messageKey: 'config.locked', params: { keys, names } },
+    });
+    assert.deepEqual(answers, [
+      locked('Địa chỉ máy chủ', 'serverUrl'),
+      locked('Kiểm tra thu hồi', 'revocationMode'),
+      locked('Địa chỉ máy chủ, Kiểm tra thu hồi', 'serverUrl,revocationMode'),
+    ]);
+    assert.deepEqual(await readFile(file), before, 'the settings file on disk is unchanged');
+    const now = (await p.evaluate(async () =>
+      (
+        await fetch('/api/call/settings.get', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json(),
+    )) as { value: { serverUrl: string; revocationMode: string; proxy: string } };
+    assert.deepEqual(
+      [now.value.serverUrl, now.value.revocationMode, now.value.proxy],
+      [serverUrl, 'offline', ''],
+      'nothing of the refused patches was applied',
+    );
+
+    // English, for the record.
+    await p.getByTestId('token-bar').getByLabel('Ngôn ngữ').selectOption('en');
+    await p.getByTestId('locked-serverUrl').filter({ hasText: 'Set by your IT department' }).waitFor();
+    assert.match(await p.getByTestId('settings-locked-note').innerText(), /set by your IT department/);
+    assert.equal(
+      await p.getByTestId('set-locale').inputValue(),
+      'en',
+      'the form follows a language change made elsewhere',
+    );
+    await p.locator('.settings-form').evaluate((el) => el.scrollTo(0, 0));
+    await shot(p, 'settings-locked-en');
+  } finally {
+    await p.context().close();
+    await ui.stop();
+  }
+  const log = await readFile(join(MANAGED(), 'logs', 'kyso.log'), 'utf8');
+  assert.equal(log.match(/"event":"settings\.refused"/g)?.length, 3, log);
+  assert.match(log, /"event":"service\.start".*"locked":\["serverUrl","revocationMode"\]/);
+});
+
+// ---- secrets -----------------------------------------------------------------------------------
+
+interface Found {
+  files: number;
+  bytes: number;
+  text: Map<string, string>;
+}
+
+/** Every file under the folders, each as latin1 text (any byte sequence stays searchable). */
+async function readAll(dirs: string[]): Promise<Found> {
+  const text = new Map<string, string>();
+  let bytes = 0;
+  for (const d of dirs) {
+    for (const e of await readdir(d, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const path = join(e.parentPath, e.name);
+      const b = await readFile(path);
+      bytes += b.length;
+      text.set(path, b.toString('latin1'));
+    }
+  }
+  return { files: text.size, bytes, text };
+}
+
+const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+test('after the whole run: no PIN, password, token or launch secret in the data folders or their logs', async () => {
+  // The flows not run yet in this UI: sign in with a password, then sync.
+  await page.bringToFront();
+  await page.goto(new URL('/', h.uiUrl).toString());
+  await page.getByTestId('logout').click();
+  await page.getByTestId('signin').locator('summary').click();
+  await page.getByTestId('signin-user').fill('duc');
+  await page.getByTestId('signin-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('signin-password-submit').click();
+  await page.getByTestId('queue-list').waitFor();
+  await page.getByTestId('sync-state').click();
+  await page
+    .getByTestId('sync-state')
+    .filter({ hasText: /^(Synced|Đã đồng bộ)/ })
+    .waitFor();
+
+  const launchSecret = new URL(h.uiUrl).searchParams.get('s')!;
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'kyso_session')?.value;
+  const tokens = h.issuedTokens();
+  assert.ok(launchSecret.length >= 40 && cookie && cookie.length >= 40, 'the bridge secrets are known');
+  // One pair per sign-in: three with the token, two with a password.
+  assert.ok(tokens.filter((t) => t.startsWith('kat_')).length >= 5, `access tokens seen: ${tokens.length}`);
+  assert.ok(tokens.filter((t) => t.startsWith('krt_')).length >= 5, 'refresh tokens seen');
+  const secrets: Array<[string, string]> = [
+    ['PIN', PIN],
+    ['demo password', DEMO_PASSWORD],
+    ['launch secret', launchSecret],
+    ['bridge session cookie', cookie!],
+    ...tokens.map((t): [string, string] => [`token ${t.slice(0, 8)}…`, t]),
+  ];
+
+  const all = await readAll([h.dataDir, MANAGED()]);
+  // The scan reads what it claims to: the documents' titles are in the stores, the logs are there.
+  assert.ok(all.files > 20 && all.bytes > 1_000_000, `${all.files} files, ${all.bytes} bytes`);
+  const everything = [...all.text.values()].join('\n');
+  assert.ok(
+    everything.includes(latin1('Quyết định ban hành Quy chế ký số')),
+    'titles found: the scan sees file contents',
+  );
+  for (const [what, value] of secrets) {
+    for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]) {
+      const where = [...all.text].filter(([, t]) => t.includes(latin1(form))).map(([p]) => p);
+      assert.deepEqual(where, [], `${what} found on disk`);
+    }
+  }
+
+  // The logs saw every flow (so their cleanliness means something).
+  const logs = [...all.text].filter(([p]) => p.includes(`${join('logs', 'kyso')}`));
+  assert.ok(logs.length >= 2, logs.map(([p]) => p).join(', '));
+  const lines = logs
+    .flatMap(([, t]) => Buffer.from(t, 'latin1').toString('utf8').trim().split('\n'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const seen = (event: string, where: Record<string, unknown> = {}): number =>
+    lines.filter((l) => l.event === event && Object.entries(where).every(([k, v]) => l[k] === v)).length;
+  assert.ok(lines.length > 60, `${lines.length} log lines`);
+  assert.ok(seen('ui.start') >= 2 && seen('service.start', { transport: 'browser' }) >= 2);
+  assert.ok(seen('session.login', { method: 'certificate', user: 'duc' }) >= 2, 'token login');
+  assert.ok(seen('session.login', { method: 'certificate', user: 'lan' }) >= 1, 'the clerk’s token login');
+  assert.ok(seen('session.login', { method: 'password', user: 'duc' }) >= 2, 'password login');
+  assert.ok(seen('api.error', { channel: 'session.loginToken' }) + seen('api.error', { code: 'PIN_INCORRECT' }) >= 1);
+  assert.ok(
+    seen('sign.result', { status: 'uploaded' }) >= 24,
+    `uploads logged: ${seen('sign.result', { status: 'uploaded' })}`,
+  );
+  assert.ok(seen('sign.result', { status: 'signed' }) >= 24);
+  assert.ok(seen('sign.batch.end', { state: 'stopped', stopError: 'TOKEN_REMOVED' }) >= 2, 'stopped batches');
+  assert.ok(seen('sign.result', { notation: '01/QĐ-BTC' }) >= 1, 'the issue number');
+  assert.ok(seen('sync.state', { to: 'offline' }) >= 1 && seen('sync.state', { to: 'idle' }) >= 2, 'sync states');
+  assert.ok(seen('outbox.entry', { state: 'conflict', problem: 'DOCUMENT_RECALLED' }) >= 1, 'the conflict');
+  assert.ok(seen('settings.changed') >= 1 && seen('settings.refused') === 3);
 });

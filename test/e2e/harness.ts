@@ -5,6 +5,7 @@
  * pointed at them, and Debian's Chromium.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +28,16 @@ import { startTsa, type TestTsa } from '../helpers/tsa.js';
 
 export interface Harness {
   dir: string;
+  /** The data folder of the `kyso ui` process (settings, queue, outbox, logs). */
+  dataDir: string;
   token: FaultToken;
   tsa: TestTsa;
   db: Db;
   blobs: BlobStore;
   server: KysoServer | null;
   serverPort: number;
+  /** Every access and refresh token the server issued, read off its responses. */
+  issuedTokens(): string[];
   uiUrl: string;
   ui: ChildProcess;
   uiStderr(): string;
@@ -54,6 +59,38 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Records the tokens in every auth response (password, certificate, refresh): the server keeps
+ * only their hashes, so its responses are where the values can be seen. Runs before the server's
+ * own handler, on the same connection; nothing about the traffic changes.
+ */
+function recordTokens(server: Server, into: Set<string>): void {
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(req.url ?? '').startsWith('/api/v1/auth/')) return;
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    const keep = (c: unknown): void => {
+      if (typeof c === 'string') chunks.push(Buffer.from(c));
+      else if (c instanceof Uint8Array) chunks.push(Buffer.from(c));
+    };
+    (res as { write: unknown }).write = (...a: unknown[]) => {
+      keep(a[0]);
+      return write(...a);
+    };
+    (res as { end: unknown }).end = (...a: unknown[]) => {
+      if (typeof a[0] !== 'function') keep(a[0]);
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        for (const k of ['accessToken', 'refreshToken']) if (typeof body[k] === 'string') into.add(body[k] as string);
+      } catch {
+        // not JSON (an error page): no token in it
+      }
+      return end(...a);
+    };
+  });
+}
+
 export async function startHarness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'kyso-e2e-'));
   // The token first: it points this process's environment (inherited by `kyso ui`) at SoftHSM.
@@ -71,17 +108,22 @@ export async function startHarness(): Promise<Harness> {
   await bindCertificate(db, { userId: users.duc, certDer: token.pki.person.certDer, kind: 'personal' });
   await bindCertificate(db, { userId: users.lan, certDer: token.pki.organisation.certDer, kind: 'organisation' });
 
+  const tokens = new Set<string>();
   let server: KysoServer | null = await startKysoServer(
     { db, blobs, inspector: engineInspector, log: () => undefined },
     { port: 0 },
   );
+  recordTokens(server.server, tokens);
   const serverPort = server.port;
+  const dataDir = join(dir, 'app');
 
   const ui = spawn(process.execPath, [KYSO_BIN, 'ui', '--no-open'], {
     env: {
       ...process.env,
       KYSO_LANG: 'vi',
-      KYSO_DATA_DIR: join(dir, 'app'),
+      KYSO_DATA_DIR: dataDir,
+      // No enterprise preset for this process (whatever the machine has in /etc/kyso).
+      KYSO_ENTERPRISE_CONFIG: join(dir, 'no-enterprise.json'),
       KYSO_SERVER_URL: server.url,
       KYSO_TSA_URL: tsa.url,
       KYSO_LEVEL: 'B-T',
@@ -106,12 +148,14 @@ export async function startHarness(): Promise<Harness> {
 
   const h: Harness = {
     dir,
+    dataDir,
     token,
     tsa,
     db,
     blobs,
     server,
     serverPort,
+    issuedTokens: () => [...tokens],
     uiUrl,
     ui,
     uiStderr: () => stderr,
@@ -149,6 +193,7 @@ export async function startHarness(): Promise<Harness> {
         { db, blobs, inspector: engineInspector, log: () => undefined },
         { port: serverPort },
       );
+      recordTokens(server.server, tokens);
       h.server = server;
     },
     configureToken(cfg) {
