@@ -41,10 +41,10 @@ const KEYS: Record<SyncErrorCode, MessageKey> = {
   RANGE_NOT_SATISFIABLE: 'server.rangeNotSatisfiable',
   INSPECTOR_UNAVAILABLE: 'server.inspectorUnavailable',
   INTERNAL: 'error.internal',
-  // No dedicated message keys yet (src-shared/i18n is shared): the generic "invalid data: {{detail}}"
-  // with a Vietnamese and an English detail (ServerErrorExtra.localizedParams).
-  JOURNAL_FORK: 'server.validationFailed',
-  JOURNAL_CHAIN_BROKEN: 'server.validationFailed',
+  JOURNAL_FORK: 'server.journalFork',
+  // The reason (modified, broken-link, sequence-gap) as a Vietnamese and an English detail
+  // (ServerErrorExtra.localizedParams).
+  JOURNAL_CHAIN_BROKEN: 'server.journalChainBroken',
 };
 
 export interface ServerErrorExtra {

@@ -122,17 +122,27 @@ export function resetJournalDevice(store: LocalStore, account: Account | null): 
   return rec.deviceId;
 }
 
-function journalError(
-  code: 'JOURNAL_FORK' | 'JOURNAL_REJECTED',
-  status: number | undefined,
-  problem: SyncProblem | null,
-  fallback: string,
-): SyncErrorValue {
+/**
+ * A fork: the server's copy of this journal differs from ours at entry `seq`. Its own message
+ * (`sync.error.journalFork`): what happened, that the local journal and the uploads are safe,
+ * and that IT has to look; the server's problem, when there was one, goes along.
+ */
+function forkProblem(seq: number | string, status: number, problem: SyncProblem | null): SyncErrorValue {
   return new SyncError(
-    code,
-    'sync.error.rejected',
-    { code: problem?.code ?? code, detail: problem?.detail ?? fallback },
-    { ...(status !== undefined ? { status } : {}), ...(problem ? { problem } : {}) },
+    'JOURNAL_FORK',
+    'sync.error.journalFork',
+    { seq },
+    { status, ...(problem ? { problem } : {}) },
+  ).toValue();
+}
+
+/** Any other refusal of the journal for good (broken chain, another account's device, 400). */
+function rejectedProblem(status: number, problem: SyncProblem | null): SyncErrorValue {
+  return new SyncError(
+    'JOURNAL_REJECTED',
+    'sync.error.journalRejected',
+    { code: problem?.code ?? 'JOURNAL_REJECTED', detail: problem?.detail ?? `HTTP ${status}` },
+    { status, ...(problem ? { problem } : {}) },
   ).toValue();
 }
 
@@ -190,7 +200,7 @@ export async function pushJournal(ctx: SyncContext, batchSize = JOURNAL_BATCH): 
       }
       // The server's head must be an entry of this journal: otherwise its copy is another chain.
       if (ack.head.seq > total || ours(ack.head.seq) !== ack.head.hash) {
-        return stop('fork', journalError('JOURNAL_FORK', 200, null, `#${ack.head.seq}`));
+        return stop('fork', forkProblem(ack.head.seq, 200, null));
       }
       pushed += entries.length;
       rec = save(store, { ...rec, ackSeq: ack.head.seq, ackHash: ack.head.hash, attempts: 0, nextAttemptAt: 0 });
@@ -201,7 +211,8 @@ export async function pushJournal(ctx: SyncContext, batchSize = JOURNAL_BATCH): 
       ctx.log(
         `sync: journal entry ${String(problem.params?.seq ?? '?')} differs from the server's copy (JOURNAL_FORK)`,
       );
-      return stop('fork', journalError('JOURNAL_FORK', 409, problem, 'HTTP 409'));
+      const seq = problem.params?.seq;
+      return stop('fork', forkProblem(typeof seq === 'number' || typeof seq === 'string' ? seq : '?', 409, problem));
     }
     const p = problem?.params ?? {};
     if (
@@ -215,7 +226,7 @@ export async function pushJournal(ctx: SyncContext, batchSize = JOURNAL_BATCH): 
     ) {
       // The server holds fewer entries than it once acknowledged (restored?): resend from its head.
       if (ours(p.headSeq) !== p.headHash) {
-        return stop('fork', journalError('JOURNAL_FORK', 422, problem, `#${p.headSeq}`));
+        return stop('fork', forkProblem(p.headSeq, 422, problem));
       }
       ctx.log(`sync: the server holds ${p.headSeq} journal entries, fewer than acknowledged; resending from there`);
       rewound = true;
@@ -228,7 +239,7 @@ export async function pushJournal(ctx: SyncContext, batchSize = JOURNAL_BATCH): 
       rec = save(store, { ...rec, attempts: rec.attempts + 1, nextAttemptAt: ctx.now() + delay });
       throw err;
     }
-    return stop('rejected', journalError('JOURNAL_REJECTED', res.status, problem, `HTTP ${res.status}`));
+    return stop('rejected', rejectedProblem(res.status, problem));
   }
   return { pushed, unsent: left(), state: 'ok' };
 }

@@ -47,21 +47,9 @@ const headOf = (d: Pick<DeviceRow, 'head_seq' | 'head_hash'> | undefined): Journ
 const short = (h: string): string => h.slice(0, 16);
 
 export function forkError(deviceId: string, seq: number, held: string, sent: string, head: JournalHead): ServerError {
-  return new ServerError(
-    409,
-    'JOURNAL_FORK',
-    { seq, headSeq: head.seq, headHash: head.hash },
-    {
-      localizedParams: {
-        vi: {
-          detail: `mục nhật ký số ${seq} của thiết bị khác với mục máy chủ đã lưu (nhật ký đã bị rẽ nhánh hoặc bị sửa)`,
-        },
-        en: {
-          detail: `journal entry ${seq} of this device differs from the entry the server holds (the journal was forked or altered)`,
-        },
-      },
-    },
-  ).withAudit(`device=${deviceId} seq=${seq} held=${short(held)} sent=${short(sent)}`);
+  return new ServerError(409, 'JOURNAL_FORK', { seq, headSeq: head.seq, headHash: head.hash }).withAudit(
+    `device=${deviceId} seq=${seq} held=${short(held)} sent=${short(sent)}`,
+  );
 }
 
 function chainError(

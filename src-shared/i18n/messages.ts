@@ -185,6 +185,10 @@ export const vi = {
   'server.noRegister': 'Cơ quan chưa có sổ văn bản đi cho loại văn bản {{docType}}.',
   'server.rangeNotSatisfiable': 'Khoảng byte yêu cầu không hợp lệ.',
   'server.inspectorUnavailable': 'Máy chủ chưa có bộ kiểm tra chữ ký số; không thể nhận văn bản đã ký.',
+  'server.journalFork':
+    'Nhật ký chữ ký trên máy này khác với bản trên máy chủ (mục {{seq}}): có thể thư mục dữ liệu đã bị sao chép sang máy khác hoặc nhật ký đã bị sửa. Máy chủ không nhận lần gửi này và giữ nguyên bản của mình; nhật ký trên máy cũng được giữ nguyên, không mất gì. Hãy liên hệ bộ phận CNTT để kiểm tra.',
+  'server.journalChainBroken':
+    'Nhật ký chữ ký gửi lên không liền mạch: {{detail}}. Máy chủ không lưu phần nào của lần gửi này; nhật ký trên máy gửi không bị ảnh hưởng.',
   // cms
   'cms.inputInvalid': 'Dữ liệu để tạo chữ ký không hợp lệ: {{detail}}',
   'cms.signatureMismatch':
@@ -326,6 +330,10 @@ export const vi = {
   'sync.error.upgradeFailed':
     'Chưa bổ sung được dấu thời gian và dữ liệu kiểm tra cho chữ ký ({{detail}}); sẽ thử lại.',
   'sync.error.rejected': 'Máy chủ từ chối: {{code}} — {{detail}}',
+  'sync.error.journalFork':
+    'Nhật ký chữ ký trên máy này khác với bản trên máy chủ (mục {{seq}}) nên tạm dừng gửi nhật ký: có thể thư mục dữ liệu đã bị sao chép sang máy khác hoặc nhật ký đã bị sửa. Văn bản đã ký vẫn được gửi bình thường; nhật ký trên máy được giữ nguyên, không mất gì. Hãy liên hệ bộ phận CNTT để kiểm tra.',
+  'sync.error.journalRejected':
+    'Máy chủ không nhận nhật ký chữ ký của máy này nên tạm dừng gửi nhật ký. Văn bản đã ký vẫn được gửi bình thường; nhật ký trên máy được giữ nguyên, không mất gì. Nếu lỗi vẫn còn, hãy liên hệ bộ phận CNTT. Chi tiết ({{code}}): {{detail}}',
   'sync.error.noCredentials':
     'Chưa đăng nhập: đặt KYSO_USER và KYSO_PASSWORD_ENV (tên biến môi trường chứa mật khẩu), hoặc đăng nhập một lần để lưu phiên.',
   'sync.proxyUnsupported': 'Có cấu hình proxy ({{proxy}}) nhưng bản này chưa dùng được proxy; đang kết nối trực tiếp.',
@@ -881,6 +889,10 @@ export const en: Record<MessageKey, string> = {
   'server.noRegister': 'The organisation has no outgoing register for document type {{docType}}.',
   'server.rangeNotSatisfiable': 'The requested byte range is not satisfiable.',
   'server.inspectorUnavailable': 'The server has no signature inspector; signed documents cannot be accepted.',
+  'server.journalFork':
+    "The signature journal on this computer differs from the server's copy (entry {{seq}}): the data folder may have been copied to another computer, or the journal was edited. The server did not accept this push and keeps its own copy; the journal on this computer is kept too, nothing is lost. Contact your IT department to look into it.",
+  'server.journalChainBroken':
+    'The signature journal sent is not an unbroken chain: {{detail}}. The server stored nothing of this push; the journal on the sending computer is not affected.',
   // cms
   'cms.inputInvalid': 'Invalid input for building the signature: {{detail}}',
   'cms.signatureMismatch':
@@ -1022,6 +1034,10 @@ export const en: Record<MessageKey, string> = {
   'sync.error.upgradeFailed':
     'Could not add the timestamp and validation data to the signature yet ({{detail}}); will retry.',
   'sync.error.rejected': 'The server refused: {{code}} — {{detail}}',
+  'sync.error.journalFork':
+    "The signature journal on this computer differs from the server's copy (entry {{seq}}), so sending the journal is paused: the data folder may have been copied to another computer, or the journal was edited. Signed documents are still sent as usual; the journal on this computer is kept, nothing is lost. Contact your IT department to look into it.",
+  'sync.error.journalRejected':
+    "The server did not accept this computer's signature journal, so sending the journal is paused. Signed documents are still sent as usual; the journal on this computer is kept, nothing is lost. If this persists, contact your IT department. Details ({{code}}): {{detail}}",
   'sync.error.noCredentials':
     'Not logged in: set KYSO_USER and KYSO_PASSWORD_ENV (the name of the environment variable holding the password), or log in once to keep a session.',
   'sync.proxyUnsupported': 'A proxy is configured ({{proxy}}) but this build cannot use proxies; connecting directly.',

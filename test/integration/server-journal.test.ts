@@ -155,8 +155,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(p.params?.seq, 3);
       assert.equal(p.params?.headSeq, 4);
       assert.equal(p.params?.headHash, c[3]!.hash);
-      assert.match(p.message.vi, /mục nhật ký số 3/);
-      assert.match(p.message.en, /journal entry 3 .*differs/);
+      assert.equal(p.messageKey, 'server.journalFork');
+      assert.match(p.message.vi, /^Nhật ký chữ ký trên máy này khác với bản trên máy chủ \(mục 3\)/);
+      assert.match(p.message.vi, /nhật ký trên máy cũng được giữ nguyên, không mất gì\. Hãy liên hệ bộ phận CNTT/);
+      assert.match(p.message.en, /^The signature journal on this computer differs from the server's copy \(entry 3\)/);
+      assert.match(p.message.en, /nothing is lost\. Contact your IT department/);
+      assert.doesNotMatch(p.message.en, /Invalid request data/);
       assert.deepEqual(
         await stored(dev),
         c.map((e) => ({ seq: e.seq, hash: e.hash })),
@@ -190,7 +194,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(problem(r1).code, 'JOURNAL_CHAIN_BROKEN');
       assert.equal(problem(r1).params?.reason, 'modified');
       assert.equal(problem(r1).params?.seq, 5);
-      assert.match(problem(r1).message.en, /does not match its own hash/);
+      assert.equal(problem(r1).messageKey, 'server.journalChainBroken');
+      assert.match(
+        problem(r1).message.en,
+        /^The signature journal sent is not an unbroken chain: journal entry 5 does not match its own hash \(it was altered\)\. The server stored nothing/,
+      );
+      assert.match(
+        problem(r1).message.vi,
+        /^Nhật ký chữ ký gửi lên không liền mạch: mục nhật ký số 5 .*\(đã bị sửa\)\. Máy chủ không lưu/,
+      );
 
       // Re-hashed but not linked to what the server holds.
       const unlinked = makeEntry({ seq: 3, hash: 'ee'.repeat(32) }, record(3), new Date());

@@ -15,6 +15,7 @@ import type { SyncEngine } from '../../src-core/sync/sync-engine.js';
 import type { SyncStatus } from '../../src-core/sync/types.js';
 import { bindCertificate } from '../../src-server/domain/accounts.js';
 import type { AdminJournalEntriesResponse } from '../../src-shared/api/journal-types.js';
+import { t } from '../../src-shared/i18n/translate.js';
 import { softwareSigner } from '../helpers/software-signer.js';
 import { startSyncWorld, type SyncWorld } from '../helpers/sync-world.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
@@ -484,7 +485,14 @@ test('journal: a lost answer is resent and accepted; a copied data folder forks 
   assert.equal(s.lastError?.code, 'JOURNAL_FORK');
   assert.equal(s.lastError?.status, 409);
   assert.equal(s.lastError?.problem?.code, 'JOURNAL_FORK');
-  assert.match(s.lastError?.problem?.message.en ?? '', /journal entry 3 /);
+  const shown = s.lastError!;
+  assert.equal(shown.messageKey, 'sync.error.journalFork');
+  assert.deepEqual(shown.params, { seq: 3 });
+  const vi = t('vi', shown.messageKey, shown.params);
+  assert.match(vi, /^Nhật ký chữ ký trên máy này khác với bản trên máy chủ \(mục 3\)/);
+  assert.match(vi, /không mất gì\. Hãy liên hệ bộ phận CNTT/);
+  assert.match(t('en', shown.messageKey, shown.params), /\(entry 3\).*nothing is lost\. Contact your IT department/);
+  assert.match(shown.problem?.message.en ?? '', /differs from the server's copy \(entry 3\)/);
   assert.deepEqual([s.journal.state, s.journal.unsent, s.journal.acknowledged], ['fork', 2, 2]);
   const onServer = await w.serverJournal(dev);
   assert.equal(onServer.forkSeq, 3, 'the fork is recorded on the server');
@@ -520,6 +528,34 @@ test('journal: a server that lost entries (restored from a backup) gets them aga
   assert.deepEqual(r.journal, { pushed: 4, unsent: 0, state: 'ok' });
   assert.ok(lines.some((l) => l.includes('fewer than acknowledged')));
   assert.deepEqual((await w.serverJournal(dev)).entries, e.exportJournal().entries);
+});
+
+test('journal: a refusal other than a fork (403: the device is another account’s on the server) → rejected, its own message', async () => {
+  const [d1, d2] = await dutyDocs(2);
+  const e = await w.engine('duc');
+  await e.syncNow();
+  await e.sign({ assignmentId: await taskFor(e, d1!), signer: w.ducSigner });
+  assert.equal((await e.syncNow()).journal.pushed, 2);
+  const dev = e.status().journal.deviceId!;
+  await w.h.db.exec('UPDATE journal_devices SET user_id = ? WHERE id = ?', [w.h.users.tuan, dev]);
+  await e.sign({ assignmentId: await taskFor(e, d2!), signer: w.ducSigner });
+  const r = await e.syncNow();
+  assert.equal(r.uploaded, 1, 'the signed document still goes up');
+  assert.equal(r.journal.state, 'rejected');
+  const shown = e.status().lastError!;
+  assert.equal(shown.code, 'JOURNAL_REJECTED');
+  assert.equal(shown.messageKey, 'sync.error.journalRejected');
+  assert.equal(shown.params.code, 'FORBIDDEN');
+  assert.equal(shown.params.detail, shown.problem?.detail);
+  assert.match(
+    t('vi', shown.messageKey, shown.params),
+    /^Máy chủ không nhận nhật ký chữ ký của máy này.*không mất gì.*bộ phận CNTT\. Chi tiết \(FORBIDDEN\): \S/,
+  );
+  assert.match(
+    t('en', shown.messageKey, shown.params),
+    /^The server did not accept this computer's signature journal.*nothing is lost.*IT department\. Details \(FORBIDDEN\): \S/,
+  );
+  await e.close();
 });
 
 test('journal: a server error is retried after the backoff delay, not at once', async () => {
