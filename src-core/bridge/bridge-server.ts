@@ -6,6 +6,9 @@
  * rebinding can make them same-origin. So: bind to 127.0.0.1 only; accept only our exact Host;
  * reject foreign Origins; require a session cookie that is only obtainable by opening the
  * one-time URL printed at launch; and keep the signing confirmation in our own UI.
+ *
+ * Log (`log` option): one line per request — method, path, status, milliseconds. Never a body,
+ * a query string (the launch link's carries the one-time secret), a header or a cookie.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -15,6 +18,7 @@ import { extname, join, sep } from 'node:path';
 import type { KysoApi } from '../../src-shared/api/contract.js';
 import { dispatch } from '../../src-shared/api/invoke.js';
 import { toErrorValue } from '../../src-shared/errors.js';
+import { NULL_LOG, type LogSink } from '../log/logger.js';
 import type { ServiceHost } from '../service/create-service.js';
 
 export const CONTENT_SECURITY_POLICY = [
@@ -50,6 +54,11 @@ export interface BridgeOptions {
   /** Built renderer folder (dist/renderer). */
   staticDir: string;
   port?: number;
+  /**
+   * One `bridge.request` line per request (`kyso ui` passes the service's redacting logger):
+   * API calls, the launch and every refusal at info, static files at debug. Default: none.
+   */
+  log?: LogSink;
 }
 
 export interface Bridge {
@@ -68,7 +77,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   let origin = '';
   let allowedHosts: string[] = [];
 
+  const log = opts.log ?? NULL_LOG;
+
   const server: Server = createServer((req, res) => {
+    logRequest(log, req, res);
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
       else res.destroy();
@@ -182,6 +194,32 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
   'cache-control': 'no-store',
 };
+
+/** The path without its query string or fragment, bounded (the path is the client's text). */
+export function logPath(rawUrl: string | undefined): string {
+  const path = (rawUrl ?? '/').split(/[?#]/, 1)[0]!;
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+/** Logs the request once its answer is complete or the connection is gone. */
+function logRequest(log: LogSink, req: IncomingMessage, res: ServerResponse): void {
+  const started = performance.now();
+  const method = req.method ?? '?';
+  const path = logPath(req.url);
+  res.once('close', () => {
+    const status = res.statusCode;
+    const api = path === '/launch' || path.startsWith('/api/');
+    const line = {
+      method,
+      path,
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(res.writableFinished ? {} : { aborted: true }),
+    };
+    if (api || status >= 400) log.info('bridge.request', line);
+    else log.debug('bridge.request', line);
+  });
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS });

@@ -29,7 +29,8 @@ export async function startUi(
   const log = service.host.log;
   let bridge: Bridge;
   try {
-    bridge = await startBridge({ api: service, staticDir, port: o.port });
+    // The service's logger (redacting, rotated): one line per request, never a body or the launch secret.
+    bridge = await startBridge({ api: service, staticDir, port: o.port, log });
   } catch (e) {
     log.error('ui.bridgeFailed', { port: o.port, error: e });
     await service.host.close();
