@@ -2,10 +2,15 @@
  * The reference workflow server: node:http, one router, explicit dependencies. Every request is
  * authenticated where its route says so, answered as JSON or problem+json, and written to the
  * audit log (except successful polling). Binds 127.0.0.1 unless told otherwise.
+ *
+ * Request log (`requestLog`, `kyso server --log FILE`): one `server.request` line per request —
+ * method, path without its query string, route name, status, milliseconds and the user id once
+ * authenticated — through src-core's redacting logger. Never a body, a header or a token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ZodError } from 'zod';
+import { NULL_LOG, type LogSink } from '../src-core/log/logger.js';
 import { pickLocale } from '../src-shared/i18n/translate.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitPolicy } from './auth/rate-limit.js';
 import { DEFAULT_SESSION_POLICY, authenticate, type SessionPolicy } from './auth/sessions.js';
@@ -33,6 +38,8 @@ export interface KysoServerOptions {
   rateLimit?: RateLimitPolicy;
   sessions?: SessionPolicy;
   log?: (line: string) => void;
+  /** One line per request (src-core/log: redacting, rotated). Default: none. */
+  requestLog?: LogSink;
 }
 
 export interface ListenOptions {
@@ -69,6 +76,7 @@ export function createRequestHandler(opts: KysoServerOptions): (req: IncomingMes
     sessions: opts.sessions ?? DEFAULT_SESSION_POLICY,
     log: opts.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
+  const requestLog = opts.requestLog ?? NULL_LOG;
   const router = new Router();
   router.add({
     method: 'GET',
@@ -98,6 +106,21 @@ export function createRequestHandler(opts: KysoServerOptions): (req: IncomingMes
     };
     let action = 'unknown';
     let result = 'ok';
+    const started = performance.now();
+    res.once('close', () => {
+      const status = res.statusCode;
+      const line = {
+        method: req.method ?? '?',
+        path: url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname,
+        action,
+        status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(ctx.user ? { user: ctx.user.id } : {}),
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      if (status >= 500) requestLog.error('server.request', line);
+      else requestLog.info('server.request', line);
+    });
     try {
       const m = router.match(req.method ?? 'GET', url.pathname);
       if (m.kind === 'not-found') throw new ServerError(404, 'NOT_FOUND', {}, { close: !req.complete });
@@ -127,6 +150,7 @@ export function createRequestHandler(opts: KysoServerOptions): (req: IncomingMes
       else if (e instanceof ZodError) err = new ServerError(400, 'VALIDATION_FAILED', { detail: zodDetail(e) });
       else {
         deps.log(`kyso-server: ${action} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        requestLog.error('server.internal', { action, error: e });
         err = new ServerError(500, 'INTERNAL');
       }
       result = err.code;

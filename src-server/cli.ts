@@ -1,10 +1,12 @@
 /**
- * `kyso server [--port N] [--host ADDR] [--db PATH | --db postgres://...] [--blobs DIR] [--seed-demo]`
+ * `kyso server [--port N] [--host ADDR] [--db PATH | --db postgres://...] [--blobs DIR] [--seed-demo] [--log FILE]`
  * Prints the listening URL on stdout and serves until SIGINT/SIGTERM (or the abort signal).
  * Exit codes follow the kyso contract: 0 after a clean stop, 64 usage, 69 database unavailable.
  */
 import { dirname, join, resolve } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Logger } from '../src-core/log/logger.js';
 import type { Locale } from '../src-shared/i18n/messages.js';
 import { t } from '../src-shared/i18n/translate.js';
 import { startKysoServer, DEFAULT_MAX_UPLOAD_BYTES } from './app.js';
@@ -30,13 +32,16 @@ export interface ServerCommandOptions {
 
 export const SERVER_USAGE = `Usage:
   kyso server [--port N] [--host ADDR] [--db PATH | --db postgres://USER@HOST:PORT/DB] [--blobs DIR]
-              [--max-upload-mb N] [--seed-demo]
+              [--max-upload-mb N] [--seed-demo] [--log FILE]
 
 Runs the reference document workflow server (sync API under /api/v1, contract in
 docs/sync-api.openapi.yaml). Defaults: --port 8787, --host 127.0.0.1,
 --db ./kyso-server-data/kyso.sqlite (or $KYSO_SERVER_DB), document files in --blobs
 (default: "blobs" next to the SQLite file, ./kyso-server-data/blobs with PostgreSQL).
 --seed-demo adds Bộ Tài chính (000.00.00.G22) with demo users and documents, once.
+--log FILE appends one JSON line per request (method, path without the query, route,
+status, milliseconds, user id once signed in), redacted; never bodies, headers or tokens.
+Rotated at 5 MB (server.log → server.1.log … server.5.log).
 Stops on Ctrl+C (SIGINT) or SIGTERM.
 `;
 
@@ -60,6 +65,7 @@ export async function runServerCommand(
         blobs: { type: 'string' },
         'max-upload-mb': { type: 'string' },
         'seed-demo': { type: 'boolean' },
+        log: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -82,6 +88,18 @@ export async function runServerCommand(
   if (maxMb !== undefined && !(Number.isFinite(maxMb) && maxMb > 0)) {
     ctx.stderr.write(`kyso server: ${t(ctx.locale, 'error.usage', { detail: '--max-upload-mb' })}\n`);
     return EXIT_USAGE;
+  }
+  let requestLog: Logger | undefined;
+  if (values.log !== undefined) {
+    try {
+      if (values.log.trim() === '') throw new Error('--log needs a file name');
+      requestLog = new Logger({ file: resolve(values.log) });
+      closeSync(openSync(requestLog.file, 'a', 0o600)); // writable now, not silently later
+    } catch (e) {
+      const detail = `--log ${values.log}: ${(e as Error).message.split('\n')[0]}`;
+      ctx.stderr.write(`kyso server: ${t(ctx.locale, 'error.usage', { detail })}\n`);
+      return EXIT_USAGE;
+    }
   }
   const dbSpec = values.db ?? ctx.env.KYSO_SERVER_DB ?? join('kyso-server-data', 'kyso.sqlite');
   const blobDir = resolve(
@@ -117,10 +135,12 @@ export async function runServerCommand(
         inspector: opts.inspector,
         maxUploadBytes: maxMb === undefined ? DEFAULT_MAX_UPLOAD_BYTES : Math.floor(maxMb * 1024 * 1024),
         log: (line) => ctx.stderr.write(`${line}\n`),
+        ...(requestLog ? { requestLog } : {}),
       },
       { port, host: values.host ?? '127.0.0.1' },
     );
     ctx.stdout.write(`kyso server listening on ${server.url}\n`);
+    requestLog?.info('server.start', { url: server.url });
     await new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -134,6 +154,7 @@ export async function runServerCommand(
       else opts.signal?.addEventListener('abort', stop);
     });
     await server.close();
+    requestLog?.info('server.stop', {});
     return EXIT_OK;
   } catch (e) {
     ctx.stderr.write(`kyso server: ${(e as Error).message.split('\n')[0]}\n`);

@@ -1,10 +1,10 @@
 // `kyso server` as the CLI runs it (src-server/cli.ts, in-process, real HTTP): usage errors,
 // --help, --seed-demo on SQLite and PostgreSQL, the printed URL, demo logins and the seeded
-// PDFs (checked with qpdf where installed), and a clean stop.
+// PDFs (checked with qpdf where installed), and a clean stop; the --log request log.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -44,11 +44,14 @@ test('--help, bad options and an unreachable database answer with contract exit 
   const help = await runCli(['--help']);
   assert.equal(await help.code, 0);
   assert.match(help.out.text(), /kyso server \[--port N\]/);
+  assert.match(help.out.text(), /--log FILE appends one JSON line per request/);
   const bad = await runCli(['--port', 'abc']);
   assert.equal(await bad.code, 64);
   assert.match(bad.err.text(), /^kyso server: Usage error/);
   const unknown = await runCli(['--nope']);
   assert.equal(await unknown.code, 64);
+  const noLog = await runCli(['--log', '']);
+  assert.equal(await noLog.code, 64);
   const noDb = await runCli(['--db', 'postgres://kyso@127.0.0.1:1/none', '--port', '0']);
   assert.equal(await noDb.code, 69);
   assert.equal(noDb.err.text().trim().split('\n').length, 1, 'one clear line');
@@ -115,3 +118,74 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test('--log FILE: one line per request with route, status, time and user; no password, token or query', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kyso-cli-log-'));
+  const logFile = join(dir, 'logs', 'server.log');
+  const stop = new AbortController();
+  const run = await runCli(
+    ['--port', '0', '--db', join(dir, 'kyso.sqlite'), '--seed-demo', '--log', logFile],
+    stop.signal,
+  );
+  const issued: string[] = [];
+  let userId = 0;
+  try {
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(run.out.text()));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.out.text())![1]!;
+    const post = (path: string, body: object) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const login = await post('/api/v1/auth/password', { username: 'duc', password: DEMO_PASSWORD });
+    assert.equal(login.status, 200);
+    const first = (await login.json()) as TokenResponse;
+    userId = first.user.id;
+    const refreshed = await post('/api/v1/auth/refresh', { refreshToken: first.refreshToken });
+    assert.equal(refreshed.status, 200);
+    const second = (await refreshed.json()) as TokenResponse;
+    issued.push(first.accessToken, first.refreshToken, second.accessToken, second.refreshToken);
+    const auth = { authorization: `Bearer ${second.accessToken}` };
+    assert.equal((await fetch(`${url}/api/v1/queue?limit=5&probe=query-marker`, { headers: auth })).status, 200);
+    assert.equal((await fetch(`${url}/api/v1/me`, { headers: auth })).status, 200);
+    assert.equal(
+      (await fetch(`${url}/api/v1/queue`, { headers: { authorization: 'Bearer kat_forgedforgedforged' } })).status,
+      401,
+    );
+    assert.equal(
+      (await post('/api/v1/auth/password', { username: 'duc', password: 'wrong-password-marker' })).status,
+      401,
+    );
+    assert.equal((await post('/api/v1/auth/refresh', { refreshToken: first.refreshToken })).status, 401, 'reused');
+  } finally {
+    stop.abort();
+    assert.equal(await run.code, 0);
+  }
+  const text = await readFile(logFile, 'utf8');
+  await rm(dir, { recursive: true, force: true });
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const requests = lines.filter((l) => l.event === 'server.request');
+  const seen = requests.map((l) => `${l.method} ${l.path} ${l.action} ${l.status}${l.user ? ` user=${l.user}` : ''}`);
+  for (const want of [
+    'POST /api/v1/auth/password auth.password 200',
+    'POST /api/v1/auth/refresh auth.refresh 200',
+    `GET /api/v1/queue queue.read 200 user=${userId}`,
+    `GET /api/v1/me auth.me 200 user=${userId}`,
+    'GET /api/v1/queue queue.read 401',
+    'POST /api/v1/auth/password auth.password 401',
+    'POST /api/v1/auth/refresh auth.refresh 401',
+  ]) {
+    assert.ok(seen.includes(want), `${want} in ${JSON.stringify(seen, null, 1)}`);
+  }
+  assert.ok(requests.every((l) => typeof l.ms === 'number'));
+  assert.ok(lines.some((l) => l.event === 'server.start') && lines.some((l) => l.event === 'server.stop'));
+  assert.equal(issued.length, 4);
+  for (const secret of [...issued, DEMO_PASSWORD, 'wrong-password-marker', 'kat_forgedforgedforged']) {
+    assert.ok(!text.includes(secret), `${secret.slice(0, 6)}… is not in the log`);
+  }
+  assert.doesNotMatch(text, /query-marker|limit=|Bearer|authorization/i);
+});
