@@ -57,7 +57,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'src-core never imports electron: it runs in plain Node.' }],
+          paths: ['electron', 'electron-store', 'electron-updater', 'electron-log'].map((name) => ({
+            name,
+            message: 'src-core never imports electron (or libraries that need it): it runs in plain Node.',
+          })),
           patterns: [layer([...main, ...server, ...renderer, ...cli], 'src-core imports only src-shared.')],
         },
       ],

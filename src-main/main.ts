@@ -16,6 +16,7 @@ import {
   shell,
 } from 'electron';
 import ElectronStore from 'electron-store';
+import { autoUpdater } from 'electron-updater';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +25,7 @@ import { APP_ENTRY, APP_HOST, APP_SCHEME } from './app-origin.js';
 import { CONTENT_SECURITY_POLICY, denyPermissions, hardenContents } from './content-security.js';
 import { forwardEvents, registerIpcHandlers } from './ipc/typed-ipc.js';
 import { menuTemplate } from './menu.js';
+import { startUpdater } from './updater.js';
 import { mainWindowOptions } from './window-options.js';
 import { ElectronStoreBackend, electronStoreOptions } from './electron-settings.js';
 import { SAFE_SECRETS_FILE, SafeStorageSecretStore } from './safe-storage-secrets.js';
@@ -177,7 +179,9 @@ if (!app.requestSingleInstanceLock()) {
           menuTemplate(l, {
             navigate: (to) => events.emit({ type: 'navigate', to }),
             openGuide: () => {
-              const guide = join(app.getAppPath(), 'docs', `user-guide.${l}.md`);
+              // One guide, Vietnamese first then English (docs/user-guide.md, an extra resource).
+              const root = app.isPackaged ? process.resourcesPath : app.getAppPath();
+              const guide = join(root, 'docs', 'user-guide.md');
               // Shown in the app's own folder view rather than handed to another program.
               if (existsSync(guide)) shell.showItemInFolder(guide);
             },
@@ -209,7 +213,26 @@ if (!app.requestSingleInstanceLock()) {
       }
     });
 
-    win.once('ready-to-show', () => win?.show());
+    win.once('ready-to-show', () => {
+      win?.show();
+      // Updates only for an installed app and only from the organisation's server (preset).
+      if (!app.isPackaged) return;
+      startUpdater(autoUpdater, {
+        updateUrl: service.host.updateUrl() || undefined,
+        confirmInstall: async (version) => {
+          const l = service.host.locale();
+          const answer = await dialog.showMessageBox(win!, {
+            type: 'question',
+            buttons: [t(l, 'ui.update.installNow'), t(l, 'ui.update.later')],
+            defaultId: 1,
+            cancelId: 1,
+            message: t(l, 'ui.update.ready', { version }),
+          });
+          return answer.response === 0;
+        },
+        log: (event, data) => log.info(event, data ?? {}),
+      }).catch((e: unknown) => log.warn('update.failed', { error: e }));
+    });
     win.on('closed', () => {
       stopForwarding();
       stopNotify();

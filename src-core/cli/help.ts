@@ -58,9 +58,9 @@ Profiles (Decree 30/2020/NĐ-CP; see docs/roles.md). Without --profile: a plain 
     status: 'available',
   },
   sync: {
-    usage: 'kyso sync     [--server URL] [--verbose]',
+    usage: 'kyso sync     [--server URL] [--verbose] [--json]',
     summary:
-      'One sync round with the workflow server: pull the queue (delta from the last cursor), upload signed documents waiting in the outbox (same idempotency key on every retry), fetch the content of open tasks for offline signing; status on stderr. Server: --server, KYSO_SERVER_URL or the last one used. Login: the stored session (secrets.json, 0600, in the data dir), else KYSO_USER + KYSO_PASSWORD_ENV (name of the variable holding the password). Data dir: KYSO_DATA_DIR or the OS default. Proxies (HTTPS_PROXY) need the optional undici package. Exit 0 synced, 2 some signature in conflict or refused, 64 no server, 69 server unreachable (nothing is lost), 77 not logged in.',
+      'One sync round with the workflow server: pull the queue (delta from the last cursor), upload signed documents waiting in the outbox (same idempotency key on every retry), push the signature journal, fetch the content of open tasks for offline signing; status on stderr; --json prints the result of the round (pulled, uploaded, conflicts, journal: pushed/unsent/state) as one object on stdout. Server: --server, KYSO_SERVER_URL or the last one used. Login: the stored session (secrets.json, 0600, in the data dir), else KYSO_USER + KYSO_PASSWORD_ENV (name of the variable holding the password). Data dir: KYSO_DATA_DIR or the OS default. Proxies: HTTPS_PROXY / HTTP_PROXY. Exit 0 synced, 2 some signature in conflict or refused or the journal refused by the server, 64 no server, 69 server unreachable (nothing is lost), 77 not logged in.',
     status: 'available',
   },
   queue: {

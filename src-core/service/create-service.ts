@@ -61,6 +61,8 @@ export interface ServiceHost {
   receiveUpload(body: Readable, meta: { name: string; mime: string }): Promise<string>;
   /** The current locale (menus, notifications). */
   locale(): Locale;
+  /** The organisation's update server (only an enterprise preset sets it); '' = no updates. */
+  updateUrl(): string;
   close(): Promise<void>;
 }
 
@@ -543,6 +545,7 @@ export function createService(opts: ServiceOptions): KysoService {
     blob: (id) => files.blob(id),
     receiveUpload: (body, meta) => files.receive(body, meta),
     locale: () => settings().locale,
+    updateUrl: () => settings().updateUrl,
     close: async () => {
       tokens.stop();
       await sync.close();

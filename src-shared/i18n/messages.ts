@@ -690,6 +690,10 @@ export const vi = {
   'ui.menu.help': 'Trợ giúp',
   'ui.menu.userGuide': 'Hướng dẫn sử dụng',
   'ui.menu.about': 'Giới thiệu Ký Số',
+  'ui.update.ready':
+    'Đã tải bản cập nhật Ký Số {{version}} (đã kiểm tra chữ ký của cơ quan). Cài đặt và khởi động lại ngay?',
+  'ui.update.installNow': 'Cài đặt ngay',
+  'ui.update.later': 'Để sau',
   'ui.menu.aboutText': 'Ký Số {{version}} — ký số văn bản điện tử bằng chứng thư số chuyên dùng Chính phủ.',
   'ui.notify.newItems': 'Có {{n}} văn bản mới cần xử lý',
   'ui.doc.anchorMissing':
@@ -1393,6 +1397,10 @@ export const en: Record<MessageKey, string> = {
   'ui.menu.help': 'Help',
   'ui.menu.userGuide': 'User guide',
   'ui.menu.about': 'About Ký Số',
+  'ui.update.ready':
+    'Ký Số {{version}} has been downloaded (signature checked against your organisation). Install and restart now?',
+  'ui.update.installNow': 'Install now',
+  'ui.update.later': 'Later',
   'ui.menu.aboutText': 'Ký Số {{version}} — digital signing of electronic documents with government certificates.',
   'ui.notify.newItems': '{{n}} new documents to handle',
   'ui.doc.anchorMissing':

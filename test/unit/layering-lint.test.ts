@@ -26,6 +26,7 @@ const forbidden: Array<[string, string, RegExp]> = [
     /renderer imports src-shared only/,
   ],
   ['src-core/probe.ts', "import { app } from 'electron';\nexport const y = app;\n", /never imports electron/],
+  ['src-core/probe.ts', "import Store from 'electron-store';\nexport const y = Store;\n", /never imports electron/],
   [
     'src-core/probe.ts',
     "import { APP_ORIGIN } from '../src-main/app-origin';\nexport const y = APP_ORIGIN;\n",
