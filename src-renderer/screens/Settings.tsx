@@ -35,6 +35,10 @@ export function SettingsScreen({ api, onLocale }: Props) {
   const [form, setForm] = useState<SettingsPatch & { modulesText?: string; trustText?: string }>({});
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
 
+  // Loaded once per screen visit. `err` changes with the language: depending on it would reload
+  // the settings on a language switch and race the switch's own save (the form showed the old one).
+  const errRef = useRef(err);
+  errRef.current = err;
   useEffect(() => {
     Promise.all([api['settings.get']({}), api['settings.policy']({})]).then(
       ([s, p]) => {
@@ -42,15 +46,19 @@ export function SettingsScreen({ api, onLocale }: Props) {
         setPolicy(p);
         setForm({ ...s, modulesText: s.modulePaths.join('\n'), trustText: s.trustFiles.join('\n') });
       },
-      (e: unknown) => setStatus({ ok: false, text: err(e) }),
+      (e: unknown) => setStatus({ ok: false, text: errRef.current(e) }),
     );
-  }, [api, err]);
+  }, [api]);
 
   // The language can also change from the top bar: keep the form in step, or saving would undo it.
-  useEffect(() => {
+  // Adjusted during render (not in an effect) so no frame shows the new language with the old
+  // choice in the form.
+  const [seenLocale, setSeenLocale] = useState(locale);
+  if (seenLocale !== locale) {
+    setSeenLocale(locale);
     setForm((f) => (f.locale === undefined || f.locale === locale ? f : { ...f, locale }));
     setSaved((v) => (v && v.locale !== locale ? { ...v, locale } : v));
-  }, [locale]);
+  }
 
   if (!saved || !policy) {
     return status ? <p className="error">{status.text}</p> : <p className="muted">{t('ui.viewer.loading')}</p>;
