@@ -52,9 +52,9 @@ Profiles (Decree 30/2020/NĐ-CP; see docs/roles.md). Without --profile: a plain 
     status: 'not-yet',
   },
   server: {
-    usage: 'kyso server   [--port N] [--db PATH | --db postgres://...] [--seed-demo]',
+    usage: 'kyso server   [--port N] [--db PATH | --db postgres://...] [--seed-demo] [--log FILE]',
     summary:
-      'Run the reference document workflow server (SQLite by default, PostgreSQL with --db postgres://…). See docs/server.md.',
+      'Run the reference document workflow server (SQLite by default, PostgreSQL with --db postgres://…); --log FILE writes one line per request, without bodies or tokens. See docs/server.md.',
     status: 'available',
   },
   sync: {
