@@ -7,7 +7,7 @@
  *  2. Start → an interactive queue of 5,000 items: the reference server holds 5,000 open tasks
  *     for the user; "cold" = `kyso ui` started with an empty data folder, signed in with a
  *     password, until the queue shows 5,000 items; "warm" = `kyso ui` started again on the same
- *     data folder (stored session and local queue) until the same. Then: one keystroke of search
+ *     data folder (local queue; browser mode signs in again) until the same. Then: one keystroke of search
  *     over 5,000 items until the list is redrawn, and the frame times while scrolling the list.
  *
  * `node --import tsx bench/ui-bench.ts` (after `npm run build`); results → docs/benchmarks-ui.md.
@@ -163,12 +163,24 @@ await ctx.close();
 await stop(ui.child);
 
 // ---- 2b. warm start: same data folder (stored session, local queue) ------------------------------
+// Browser mode keeps the sign-in in memory only (docs/enterprise-config.md): a restarted `kyso ui`
+// asks for it again, then shows the local queue and pulls only the delta. (The Electron app keeps
+// the session in the OS keychain and skips the sign-in.)
 const warm: number[] = [];
+let warmSignIns = 0;
 for (let r = 0; r < 3; r++) {
   ui = await startUi(appDir, env);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
   page = await ctx.newPage();
   await page.goto(ui.url);
+  await page.locator('[data-testid="signin"], [data-testid="queue-count"]').first().waitFor({ timeout: 600_000 });
+  if (await page.getByTestId('signin').isVisible()) {
+    warmSignIns++;
+    await page.getByText('Đăng nhập bằng tên và mật khẩu').click();
+    await page.getByTestId('signin-user').fill('duc');
+    await page.getByTestId('signin-password').fill(DEMO_PASSWORD);
+    await page.getByTestId('signin-password-submit').click();
+  }
   await queueReady(page, itemsShown);
   warm.push(Date.now() - ui.t0);
   if (r < 2) {
@@ -180,7 +192,7 @@ rows.push({
   measure: `queue of ${itemsShown}`,
   what: 'warm: process start → interactive queue',
   ms: median(warm),
-  note: `median of 3 (${warm.join(', ')} ms); stored session and local queue`,
+  note: `median of 3 (${warm.join(', ')} ms); local queue in the store${warmSignIns ? `; includes the password sign-in (${warmSignIns}/3 runs): browser mode does not keep the session` : '; stored session'}`,
 });
 
 // Interactive: one keystroke of search redraws the list.
@@ -310,8 +322,8 @@ const doc = `# UI benchmarks
 Written by \`node --import tsx bench/ui-bench.ts\` (after \`npm run build\`); do not edit by hand.
 Browser mode (\`kyso ui\` + headless Debian Chromium via playwright-core): the same renderer and
 service as the Electron app. ${new Date().toISOString().slice(0, 10)} on ${machine}; 1-minute load
-average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end (above ~0.5, other jobs shared the
-cores: read the times as upper bounds).
+average ${loadAtStart.toFixed(2)} before the run (above ~0.5, other jobs were sharing the cores: read the
+times as upper bounds).
 
 ${table}
 
