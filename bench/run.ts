@@ -34,7 +34,7 @@ const BENCHES: Bench[] = [
     title: 'Validation: kyso vs poppler pdfsig',
     runs: [{ args: ['bench/verify-bench.ts'] }],
     notes:
-      'Ours does everything the report needs: byte ranges, CMS, difference analysis of every later revision for every signature (quadratic in the number of revisions), path validation, revocation from embedded data (offline). pdfsig -nocert checks the CMS over the byte ranges and skips certificate validation; it does no difference analysis. Process start (~20 ms) is included for pdfsig.',
+      'Ours does everything the report needs: byte ranges, CMS, difference analysis (each revision compared with the one before it once, shared by every signature that precedes it — when it was done once per signature, the 10-signature file took 71.5 ms on this machine, idle, on 2026-12-05), path validation, revocation from embedded data (offline). pdfsig -nocert checks the CMS over the byte ranges and skips certificate validation; it does no difference analysis. Its process start is included.',
   },
 ];
 
