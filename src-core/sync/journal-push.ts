@@ -102,13 +102,9 @@ export function retryJournalNow(store: LocalStore): void {
   else if (rec.nextAttemptAt !== 0) save(store, { ...rec, nextAttemptAt: 0 });
 }
 
-/**
- * After a fork has been looked into: the local journal is anchored again from its first entry
- * under a new device id (the server keeps the old device's copy, fork recorded, for the record).
- */
-export function resetJournalDevice(store: LocalStore, account: Account | null): string | null {
-  if (!account) return null;
-  const rec = save(store, {
+/** A new device: nothing acknowledged yet, anchored at the genesis hash. */
+function freshDevice(account: Account): JournalSyncRecord {
+  return {
     deviceId: newDeviceId(),
     serverUrl: account.serverUrl,
     userId: account.userId,
@@ -118,7 +114,16 @@ export function resetJournalDevice(store: LocalStore, account: Account | null): 
     problem: null,
     attempts: 0,
     nextAttemptAt: 0,
-  });
+  };
+}
+
+/**
+ * After a fork has been looked into: the local journal is anchored again from its first entry
+ * under a new device id (the server keeps the old device's copy, fork recorded, for the record).
+ */
+export function resetJournalDevice(store: LocalStore, account: Account | null): string | null {
+  if (!account) return null;
+  const rec = save(store, freshDevice(account));
   return rec.deviceId;
 }
 
@@ -152,17 +157,7 @@ export async function pushJournal(ctx: SyncContext, batchSize = JOURNAL_BATCH): 
   const total = store.journalCount();
   let rec = readJournalSync(store);
   if (!account || (!rec && total === 0)) return { pushed: 0, unsent: total, state: 'ok' };
-  rec ??= save(store, {
-    deviceId: newDeviceId(),
-    serverUrl: account.serverUrl,
-    userId: account.userId,
-    ackSeq: 0,
-    ackHash: JOURNAL_GENESIS_HASH,
-    state: 'ok',
-    problem: null,
-    attempts: 0,
-    nextAttemptAt: 0,
-  });
+  rec ??= save(store, freshDevice(account));
   const left = (): number => Math.max(0, total - rec!.ackSeq);
   if (!boundTo(rec, account)) return { pushed: 0, unsent: left(), state: 'other-account' };
   if (rec.state !== 'ok') return { pushed: 0, unsent: left(), state: rec.state };
