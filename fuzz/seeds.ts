@@ -1,8 +1,12 @@
-/** Seed corpus: real files from several producers, plus signed ones (our signer, B-B and B-T-less). */
+/**
+ * Seed corpus: real files from several producers, plus signed ones (our signer, B-B), one of them
+ * certified, and a pdf-lib form whose signature locks a field (FieldMDP) with a later form fill.
+ */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestPki } from '../test/helpers/pki.js';
-import { makeFixtures } from '../test/helpers/pdf-fixtures.js';
+import { makeFixtures, makePdfLibForm } from '../test/helpers/pdf-fixtures.js';
+import { fillTextField } from '../test/helpers/attack-corpus.js';
 import { softwareSigner } from '../test/helpers/software-signer.js';
 import { signDocument } from '../src-core/sign/sign-document.js';
 
@@ -35,5 +39,16 @@ export async function makeSeeds(dir: string): Promise<Buffer[]> {
     });
     seeds.push(await readFile(out));
   }
+  const locked = join(dir, 'seed-fieldmdp.pdf');
+  await signDocument({
+    input: await makePdfLibForm(dir),
+    output: locked,
+    signer: softwareSigner(pki.person, [pki.issuing]),
+    level: 'B-B',
+    placement: { signingTime: new Date(), lockFields: { action: 'Include', fields: ['so_ky_hieu'], p: 2 } },
+  });
+  const filled = join(dir, 'seed-fieldmdp-filled.pdf');
+  await fillTextField(locked, filled, 'ghi_chu', 'Đồng ý');
+  seeds.push(await readFile(filled));
   return seeds;
 }

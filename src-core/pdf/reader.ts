@@ -443,7 +443,10 @@ export class PdfReader {
   }
 
   get rootRef(): PdfRef {
-    return this.trailer.get('Root') as PdfRef;
+    const root = this.trailer.get('Root');
+    // Checked here, not only when opening: an older revision's trailer (atSection) may lack it.
+    if (!isRef(root)) throw new PdfReadError('syntax', 'the trailer has no /Root reference');
+    return root;
   }
 
   catalog(): PdfDict {

@@ -19,7 +19,9 @@ import {
   isRef,
   type PdfObject,
 } from '../pdf/objects.js';
-import type { PdfReader } from '../pdf/reader.js';
+import { PdfFilterError } from '../pdf/filters.js';
+import { PdfSyntaxError } from '../pdf/parser.js';
+import { PdfReadError, type PdfReader } from '../pdf/reader.js';
 
 export type ModificationLevel = 'NONE' | 'LTA_UPDATES' | 'FORM_FILLING' | 'ANNOTATIONS' | 'OTHER';
 const ORDER: ModificationLevel[] = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'];
@@ -142,7 +144,17 @@ export function analyseLaterRevisions(reader: PdfReader, signedSection: number):
   for (let j = signedSection - 1; j >= 0; j--) {
     let d = memo.get(j);
     if (!d) {
-      d = analyseRevision(reader, j);
+      try {
+        d = analyseRevision(reader, j);
+      } catch (e) {
+        if (!isPdfError(e)) throw e;
+        // A revision we cannot read explains nothing: reject by default.
+        d = {
+          changes: [{ object: 'trailer', level: 'OTHER', what: 'revision-unreadable', section: j }],
+          visibleSignatureWidgetsAdded: 0,
+          changedFieldNames: [],
+        };
+      }
       memo.set(j, d);
     }
     changes.push(...d.changes.map((c) => ({ ...c })));
@@ -371,6 +383,9 @@ function analyseRevision(reader: PdfReader, j: number): RevisionDiff {
   }
   return { changes, visibleSignatureWidgetsAdded, changedFieldNames };
 }
+
+const isPdfError = (e: unknown): boolean =>
+  e instanceof PdfReadError || e instanceof PdfSyntaxError || e instanceof PdfFilterError;
 
 function refersTo(o: PdfObject | undefined, num: number): boolean {
   return isRef(o) && o.num === num;
