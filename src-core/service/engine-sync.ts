@@ -33,6 +33,7 @@ import type { DocumentSigner } from '../sign/sign-document.js';
 import { writeFileAtomic } from './data-dir.js';
 import { ADVICE_FOR } from './http-sync.js';
 import type { OutboxSignRequest, SyncChange, SyncPort } from './sync-port.js';
+import { queueItemView } from './queue-view.js';
 
 export interface EngineSyncOptions {
   dataDir: string;
@@ -324,26 +325,7 @@ export class EngineSyncPort implements SyncPort {
           : o.state === 'uploaded'
             ? 'uploaded'
             : 'none';
-    return {
-      assignmentId: i.id,
-      documentId: i.documentId,
-      version: i.version,
-      title: i.title,
-      docType: i.docType,
-      number: i.number,
-      notation: i.notation,
-      issuedDate: i.issuedDate,
-      sender: i.sender,
-      urgency: i.urgency,
-      dueAt: i.dueAt,
-      action: i.action,
-      status: i.status,
-      assignmentState: i.assignmentState,
-      recallReason: i.recallReason,
-      size: i.size,
-      local,
-      receivedAt: seen,
-    };
+    return queueItemView(i, local, seen);
   }
 
   async queue(): Promise<{ items: QueueItemView[]; syncedAt: string | null }> {

@@ -26,6 +26,7 @@ import { signDocument, type DocumentSigner } from '../sign/sign-document.js';
 import { commitFile, ensureDir, newId, writeFileAtomic } from './data-dir.js';
 import { httpRequest, jsonOf, type HttpRequest, type HttpResponse } from './http-client.js';
 import type { OutboxSignRequest, SyncChange, SyncPort } from './sync-port.js';
+import { queueItemView } from './queue-view.js';
 
 interface Auth {
   access: string;
@@ -382,26 +383,7 @@ export class HttpSyncAdapter implements SyncPort {
 
   private view(x: { item: QueueItem; receivedAt: string }): QueueItemView {
     const i = x.item;
-    return {
-      assignmentId: i.id,
-      documentId: i.documentId,
-      version: i.version,
-      title: i.title,
-      docType: i.docType,
-      number: i.number,
-      notation: i.notation,
-      issuedDate: i.issuedDate,
-      sender: i.sender,
-      urgency: i.urgency,
-      dueAt: i.dueAt,
-      action: i.action,
-      status: i.status,
-      assignmentState: i.assignmentState,
-      recallReason: i.recallReason,
-      size: i.size,
-      local: this.localState(i.id),
-      receivedAt: x.receivedAt,
-    };
+    return queueItemView(i, this.localState(i.id), x.receivedAt);
   }
 
   async queue(): Promise<{ items: QueueItemView[]; syncedAt: string | null }> {
